@@ -1,0 +1,49 @@
+"""Covered HTSUS lines: description, unit and dated column 1 rates."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import hts
+from .rates import Rate
+
+
+@dataclass(frozen=True)
+class LineRate:
+    start: date
+    end: date | None
+    general: Rate
+    special: dict[str, Rate]
+    special_text: str | None
+    cite: str
+    url: str | None
+    confidence: str
+    where: str
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass
+class HtsLine:
+    digits: str
+    description: str
+    unit: str
+    rates: tuple[LineRate, ...]
+    where: str
+    note: str | None = None
+    _starts: list = field(default_factory=list, repr=False)
+
+    def __post_init__(self):
+        self._starts = [r.start for r in self.rates]
+
+    @property
+    def code(self) -> str:
+        return hts.dotted(self.digits)
+
+    def rate_on(self, day: date) -> LineRate | None:
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i >= 0 and self.rates[i].covers(day):
+            return self.rates[i]
+        return None

@@ -1,0 +1,180 @@
+"""One import line as the caller describes it, checked field by field.
+
+``parse_line`` is shared by the CLI, the API and the CSV pricer, so every
+entry point rejects the same inputs with the same field names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from . import countries, hts
+from .errors import InputError
+from .measures import MODES
+from .money import parse_amount, parse_decimal
+
+CONTENT_FIELDS = ("steel_content_value", "aluminum_content_value", "copper_content_value",
+                  "us_content_value", "aam_content_value")
+FIELDS = ("hts", "origin", "entry_date", "value", "mode", "loaded_date", *CONTENT_FIELDS,
+          "preference", "exporter", "quantity", "facts", "claims")
+REQUIRED = ("hts", "origin", "entry_date", "value")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FACT = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_HEADING = re.compile(r"^99\d{2}\.\d{2}\.\d{2}$")
+MIN_DATE = date(1990, 1, 1)
+MAX_DATE = date(2100, 1, 1)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    hts: str                 # bare digits
+    origin: str              # ISO 3166-1 alpha-2
+    entry_date: date
+    value: Decimal           # customs value in USD
+    mode: str | None = None
+    loaded_date: date | None = None
+    steel_content_value: Decimal | None = None
+    aluminum_content_value: Decimal | None = None
+    copper_content_value: Decimal | None = None
+    us_content_value: Decimal | None = None
+    aam_content_value: Decimal | None = None
+    preference: str | None = None
+    exporter: str | None = None
+    quantity: Decimal | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    claims: tuple[str, ...] = ()
+
+    def fact(self, name: str) -> str | None:
+        for key, value in self.facts:
+            if key == name:
+                return value
+        return None
+
+    def content(self, base: str) -> Decimal | None:
+        return getattr(self, base + "_value", None)
+
+
+def parse_date(text, name: str) -> date:
+    if isinstance(text, date):
+        return text
+    if not isinstance(text, str) or not _DATE.match(text.strip()):
+        raise InputError.field(name, f"must be a date YYYY-MM-DD, got {str(text)[:40]!r}")
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError.field(name, f"no such date: {text.strip()!r}") from None
+    if not MIN_DATE <= day < MAX_DATE:
+        raise InputError.field(name, f"date out of range ({MIN_DATE.year} to {MAX_DATE.year - 1})")
+    return day
+
+
+def parse_line(data: dict, aliases: dict[str, str] | None = None) -> LineInput:
+    """Build a :class:`LineInput` from strings; collect every field's error."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(name, message):
+        errors.setdefault(name, []).append(message)
+
+    unknown = sorted(k for k in data if k not in FIELDS)
+    for name in unknown:
+        fail(name, "unknown field")
+    for name in REQUIRED:
+        if data.get(name) in (None, ""):
+            fail(name, "missing required field")
+    out: dict = {}
+
+    def field(name, parser):
+        raw = data.get(name)
+        if raw in (None, "") or name in errors:
+            return
+        try:
+            out[name] = parser(raw)
+        except InputError as exc:
+            for msgs in exc.errors.values():
+                errors.setdefault(name, []).extend(msgs)
+        except ValueError as exc:
+            fail(name, str(exc))
+
+    field("hts", hts.normalize)
+    field("origin", lambda v: countries.normalize(v, aliases))
+    field("entry_date", lambda v: parse_date(v, "entry_date"))
+    field("loaded_date", lambda v: parse_date(v, "loaded_date"))
+    field("value", lambda v: parse_amount(v, "value"))
+    field("quantity", lambda v: parse_amount(v, "quantity"))
+    for name in CONTENT_FIELDS:
+        field(name, lambda v, n=name: parse_amount(v, n))
+
+    def mode(v):
+        if not isinstance(v, str) or v.strip().lower() not in MODES:
+            raise ValueError(f"must be one of {', '.join(MODES)}")
+        return v.strip().lower()
+
+    def text(v, limit=120):
+        if not isinstance(v, str) or not v.strip() or len(v) > limit:
+            raise ValueError(f"must be text of 1 to {limit} characters")
+        return v.strip()
+
+    def preference(v):
+        code = text(v, 4).upper()
+        if not re.match(r"^[A-Z][A-Z+]{0,3}$", code):
+            raise ValueError("must be a special program indicator such as KR, AU, S, S+")
+        return code
+
+    def facts(v):
+        if isinstance(v, str):
+            pairs = [p for p in v.split(",") if p.strip()]
+            v = dict(p.split("=", 1) if "=" in p else (p, "") for p in pairs)
+        if not isinstance(v, dict) or len(v) > 20:
+            raise ValueError("must be name=value pairs")
+        out_pairs = []
+        for key, value in v.items():
+            key = str(key).strip()
+            if not _FACT.match(key):
+                raise ValueError(f"bad fact name {key!r}")
+            value = text(value, 40) if isinstance(value, str) else None
+            if value is None:
+                raise ValueError(f"fact {key!r} needs a text value")
+            out_pairs.append((key, value.lower()))
+        return tuple(sorted(out_pairs))
+
+    def claims(v):
+        items = v.split(",") if isinstance(v, str) else v
+        if not isinstance(items, (list, tuple)) or len(items) > 20:
+            raise ValueError("must be a list of Chapter 99 headings")
+        out_items = []
+        for item in items:
+            item = text(item, 12) if isinstance(item, str) else ""
+            if not _HEADING.match(item):
+                raise ValueError(f"malformed Chapter 99 heading {item!r}")
+            out_items.append(item)
+        return tuple(sorted(set(out_items)))
+
+    field("mode", mode)
+    field("preference", preference)
+    field("exporter", text)
+    field("facts", facts)
+    field("claims", claims)
+
+    if not errors and "value" in out:
+        value = out["value"]
+        metal = Decimal(0)
+        for name in CONTENT_FIELDS:
+            amount = out.get(name)
+            if amount is not None and amount > value:
+                fail(name, "must not exceed value")
+            if amount is not None and name in ("steel_content_value", "aluminum_content_value",
+                                               "copper_content_value"):
+                metal += amount
+        if metal > value:
+            fail("steel_content_value", "steel, aluminum and copper content together must not exceed value")
+    if not errors and out.get("loaded_date") and out["loaded_date"] > out["entry_date"]:
+        fail("loaded_date", "must not be after entry_date")
+    if errors:
+        first = next(iter(errors))
+        raise InputError(f"invalid line: {first}: {errors[first][0]}", errors)
+    return LineInput(**out)
+
+
+__all__ = ["LineInput", "parse_line", "parse_date", "parse_decimal", "CONTENT_FIELDS", "FIELDS"]

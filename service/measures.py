@@ -1,0 +1,150 @@
+"""Measures: one legal action's scope and its dated values.
+
+A *measure* is one Chapter 99 action (or one exemption from such actions)
+with a fixed scope (HTS prefixes and origins) and a list of dated values.
+Each dated value runs from ``start`` (inclusive) to ``end`` (exclusive, or
+open when ``None``), and carries its own citation.  History is never
+overwritten: a change of rate is a new dated value.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# Value bases a duty can be charged on.
+VALUE_BASES = (
+    "full_value",        # the whole customs value of the line
+    "steel_content",     # value of the steel content (Section 232 derivatives)
+    "aluminum_content",
+    "copper_content",
+    "aam_content",       # value of active anode material (AD/CVD on AAM)
+)
+CONTENT_BASES = {"steel_content", "aluminum_content", "copper_content"}
+
+CONFIDENCE = ("confirmed", "likely", "unconfirmed")
+MODES = ("vessel", "air", "truck", "rail", "other")
+CONDITIONS = ("always", "preference", "in_transit", "layer", "us_content", "claim")
+EXTENTS = ("whole", "covered_part")
+
+
+@dataclass(frozen=True)
+class InTransit:
+    """Goods loaded before ``loaded_before`` on an allowed final mode and
+    entered before ``entered_before`` keep the previous treatment."""
+
+    loaded_before: date
+    entered_before: date
+    modes: frozenset[str]
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A caller fact a duty measure needs (e.g. ``vehicle_part``)."""
+
+    fact: str
+    equals: str
+    default: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A numeric fact that must be at least ``at_least`` (e.g. metal weight share)."""
+
+    fact: str
+    at_least: Decimal
+    default: str  # "applies" or "not_applies"
+    note: str
+
+
+@dataclass(frozen=True)
+class Value:
+    start: date
+    end: date | None
+    cite: str
+    url: str | None = None
+    heading: str | None = None
+    rate: Decimal | None = None
+    all_in: Decimal | None = None
+    exporter_rates: tuple[tuple[str, Decimal], ...] = ()
+    other_exporters: str | None = None  # label for the rate in ``rate``
+    case: str | None = None
+    base: str = "full_value"
+    base_default: str = "full_value"  # what a missing content value defaults to
+    extent: str = "whole"              # for exemptions of kind ``layer``
+    min_share: Decimal | None = None   # for ``us_content`` exemptions
+    in_transit: InTransit | None = None
+    threshold: Threshold | None = None
+    confidence: str = "confirmed"
+    note: str | None = None
+    where: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    def rate_for_exporter(self, exporter: str | None) -> tuple[Decimal | None, str | None]:
+        """Rate for a named exporter, or the all-others/country-wide rate."""
+        if exporter:
+            wanted = exporter.casefold()
+            for name, rate in self.exporter_rates:
+                if name.casefold() == wanted:
+                    return rate, name
+        return self.rate, None
+
+
+@dataclass
+class Measure:
+    id: str
+    program: str
+    title: str
+    kind: str                       # "duty" or "exemption"
+    hts: tuple[str, ...]            # digit prefixes; ("",) means every line
+    exclude_hts: tuple[str, ...]
+    origins: frozenset[str] | None  # None means every origin
+    exclude_origins: frozenset[str]
+    values: tuple[Value, ...]
+    where: str
+    replaces: tuple[str, ...] = ()
+    exempts: tuple[str, ...] = ()
+    condition: str = "always"
+    condition_args: dict = field(default_factory=dict)
+    requires: Requirement | None = None
+    open_question: str | None = None
+    _starts: list = field(default_factory=list, repr=False)
+
+    def __post_init__(self):
+        self._starts = [v.start for v in self.values]
+
+    def value_on(self, day: date) -> Value | None:
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i >= 0 and self.values[i].covers(day):
+            return self.values[i]
+        return None
+
+    def matches_hts(self, digits: str) -> bool:
+        if not any(digits.startswith(p) for p in self.hts):
+            return False
+        return not any(digits.startswith(p) for p in self.exclude_hts)
+
+    def matches_origin(self, country: str) -> bool:
+        if country in self.exclude_origins:
+            return False
+        return self.origins is None or country in self.origins
+
+    def targets(self, measure: "Measure") -> bool:
+        """Does this exemption name ``measure`` (by program or id prefix)?"""
+        return any(t == measure.program or measure.id == t or measure.id.startswith(t + "/")
+                   for t in self.exempts)
+
+    def boundaries(self) -> list[date]:
+        out = []
+        for v in self.values:
+            out.append(v.start)
+            if v.end:
+                out.append(v.end)
+            if v.in_transit:
+                out.append(v.in_transit.entered_before)
+        return out

@@ -1,0 +1,191 @@
+"""Quote one import line: the itemized duty stack.
+
+``quote(tables, line)`` returns a plain dict, the same document the CLI prints
+with ``--json`` and the API serves: ``layers``, ``total_duty``,
+``effective_rate``, ``filing_lines``, ``not_applied``, ``assumptions`` and
+``warnings``.  Amounts and rates are strings holding exact decimals.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from . import countries, hts
+from .errors import InputError, NotCovered
+from .line_input import LineInput
+from .money import ZERO, cents, fmt_money, fmt_rate, rate6
+from .stacking import evaluate
+from .valuation import base_amount, filing_lines
+
+CURRENCY = "USD"
+
+
+def resolve_line(tables, digits: str):
+    """The covered HTS line for a code: exact, or the covered parent of a longer code."""
+    if digits in tables.lines:
+        return tables.lines[digits]
+    for prefix in hts.prefixes(digits)[1:]:
+        if prefix in tables.lines and len(prefix) >= 8:
+            return tables.lines[prefix]
+    children = sorted(code for code in tables.lines if code.startswith(digits))
+    if children:
+        listed = ", ".join(hts.dotted(c) for c in children[:12])
+        raise NotCovered(f"HTS {hts.dotted(digits)} is not specific enough: it covers several lines "
+                         f"with different treatment", hint=f"give one of: {listed}")
+    near = sorted(code for code in tables.lines if code[:4] == digits[:4])
+    hint = ("covered lines in this heading: " + ", ".join(hts.dotted(c) for c in near[:12])) if near else \
+        "see GET /v1/hts or tariff_tables/hts/ for the covered lines"
+    raise NotCovered(f"HTS {hts.dotted(digits)} is not covered by the tariff tables", hint=hint)
+
+
+def _mfn(tables, line: LineInput, hline, not_applied: list) -> dict:
+    lr = hline.rate_on(line.entry_date)
+    if lr is None:
+        raise NotCovered(f"no column 1 rate for {hline.code} on {line.entry_date}",
+                         hint="the tables cover entry dates from " + str(tables.coverage_from), field="entry_date")
+    rate, label, program_code = lr.general, "column 1 general", None
+    if line.preference:
+        sp = tables.special_programs.get(line.preference)
+        if sp is None:
+            raise InputError.field("preference", f"unknown special program indicator {line.preference!r}; known: "
+                                                 + ", ".join(sorted(tables.special_programs)))
+        if line.origin not in sp.countries:
+            raise InputError.field("preference", f"{sp.code} ({sp.name}) is not available to goods of {line.origin}")
+        if not (sp.start <= line.entry_date and (sp.end is None or line.entry_date < sp.end)):
+            not_applied.append({"program": "mfn", "measure_id": f"special/{sp.code}", "heading": None,
+                                "reason": f"{sp.name} not in force on {line.entry_date}"})
+        elif sp.code not in lr.special:
+            not_applied.append({"program": "mfn", "measure_id": f"special/{sp.code}", "heading": None,
+                                "reason": f"{hline.code} does not list {sp.code} in its special rate column; "
+                                          "column 1 general rate applies"})
+        else:
+            rate, label, program_code = lr.special[sp.code], f"column 1 special ({sp.code}: {sp.name})", sp.code
+    duty = line.value * rate.ad_valorem
+    if rate.specific is not None:
+        if line.quantity is None:
+            raise InputError.field("quantity", f"{hline.code} has a specific rate ({rate.text}); "
+                                               f"give the quantity in {rate.unit}")
+        duty += line.quantity * rate.specific
+    layer = {
+        "program": "mfn", "heading": hline.code, "rate": fmt_rate(rate.ad_valorem), "rate_text": rate.text,
+        "value_base": "full_value", "base_amount": fmt_money(line.value), "duty": fmt_money(cents(duty)),
+        "measure_id": f"hts/{hline.code}" + (f"/special/{program_code}" if program_code else ""),
+        "citation": lr.cite, "confidence": lr.confidence, "note": label,
+    }
+    if rate.specific is not None:
+        layer["specific_rate"] = fmt_rate(rate.specific)
+        layer["specific_unit"] = rate.unit
+        layer["quantity"] = fmt_rate(line.quantity)
+    return layer
+
+
+def quote(tables, line: LineInput) -> dict:
+    """Price one line against the tables; raise InputError / NotCovered."""
+    if line.entry_date < tables.coverage_from:
+        raise InputError.field("entry_date", f"the tables cover entry dates from {tables.coverage_from}")
+    hline = resolve_line(tables, line.hts)
+    not_applied: list[dict] = []
+    mfn_layer = _mfn(tables, line, hline, not_applied)
+    column1 = Decimal(mfn_layer["duty"]) / line.value if line.value else Decimal(mfn_layer["rate"])
+    ev = evaluate(tables, line)
+    assumptions = list(ev.assumptions)
+    if line.entry_date > tables.as_of:
+        assumptions.append({"fact": "entry_date",
+                            "assumption": f"entry date is after the tables' as-of date {tables.as_of}: priced on the "
+                                          "measures known then; later actions are not included"})
+    layers = [mfn_layer]
+    applied = []
+    for o in ev.outcomes:
+        m, v = o.measure, o.value
+        if not o.applied:
+            entry = {"program": m.program, "measure_id": m.id, "heading": o.heading or (v.heading if v else None),
+                     "reason": o.reason}
+            if m.open_question:
+                entry["open_question"] = m.open_question
+            not_applied.append(entry)
+            continue
+        applied.append(o)
+    # Bases first (carve-outs refer to other layers' bases).
+    bases = {}
+    for o in applied:
+        bases[o.measure.id] = base_amount(o, line, assumptions)
+    for o in applied:
+        base = bases[o.measure.id]
+        for kind, other, _heading in o.carve_outs:
+            base -= line.us_content_value if kind == "us_content" else bases[other.measure.id]
+        base = max(base, ZERO)
+        bases[o.measure.id] = base
+    warnings = []
+    for o in applied:
+        m, v = o.measure, o.value
+        rate, exporter = v.rate_for_exporter(line.exporter)
+        note = v.note
+        if v.all_in is not None:
+            rate = max(v.all_in - column1, ZERO)
+            note = (f"all-in {fmt_rate(v.all_in)} less column 1 rate {fmt_rate(rate6(column1))}"
+                    + (f"; {v.note}" if v.note else ""))
+        if v.exporter_rates:
+            if exporter:
+                note = f"exporter-specific rate for {exporter}"
+            else:
+                label = v.other_exporters or "all other exporters"
+                if line.exporter:
+                    assumptions.append({"fact": "exporter", "measure_id": m.id,
+                                        "assumption": f"exporter {line.exporter!r} has no rate of its own in {v.case or m.id}: "
+                                                      f"{label} rate applied"})
+                else:
+                    assumptions.append({"fact": "exporter", "measure_id": m.id,
+                                        "assumption": f"no exporter named: {label} rate applied for {v.case or m.id}"})
+        o.rate = rate
+        base = bases[m.id]
+        layer = {
+            "program": m.program, "heading": v.heading or v.case, "rate": fmt_rate(rate),
+            "value_base": v.base if not o.carve_outs else _reduced_base_name(v.base, o),
+            "base_amount": fmt_money(base), "duty": fmt_money(cents(base * rate)), "measure_id": m.id,
+            "citation": v.cite, "confidence": v.confidence,
+        }
+        if v.case:
+            layer["case"] = v.case
+        if note:
+            layer["note"] = note
+        if o.reason:
+            layer["note"] = (layer.get("note", "") + "; " if layer.get("note") else "") + o.reason
+        if m.open_question:
+            layer["open_question"] = m.open_question
+        layers.append(layer)
+        if v.confidence != "confirmed":
+            warnings.append(f"{m.id} ({v.heading or v.case}) rests on facts rated '{v.confidence}': {v.cite}")
+    if mfn_layer["confidence"] != "confirmed":
+        warnings.append(f"the column 1 rate of {hline.code} is rated '{mfn_layer['confidence']}': {mfn_layer['citation']}")
+    for claim in ev.claims_unused:
+        not_applied.append({"program": "claim", "measure_id": None, "heading": claim,
+                            "reason": "claimed heading does not match any exemption in force for this line"})
+    total = sum((Decimal(layer["duty"]) for layer in layers), ZERO)
+    programs = [tables.programs[layer["program"]] for layer in layers]
+    order = sorted(range(len(layers)), key=lambda i: (programs[i].filing_rank, layers[i]["heading"] or ""))
+    layers = [layers[i] for i in order]
+    return OrderedDict(
+        tables_version=tables.version,
+        hts=hline.code,
+        hts_requested=hts.dotted(line.hts),
+        description=hline.description,
+        origin=line.origin,
+        origin_name=countries.name(line.origin),
+        entry_date=line.entry_date.isoformat(),
+        currency=CURRENCY,
+        customs_value=fmt_money(line.value),
+        layers=layers,
+        total_duty=fmt_money(total),
+        effective_rate=fmt_rate(rate6(total / line.value)) if line.value else "0",
+        filing_lines=filing_lines(tables, line, hline, mfn_layer, applied, ev.outcomes, bases),
+        not_applied=not_applied,
+        assumptions=assumptions,
+        warnings=warnings,
+    )
+
+
+def _reduced_base_name(base: str, o) -> str:
+    parts = []
+    for kind, other, _h in o.carve_outs:
+        parts.append("us_content" if kind == "us_content" else other.value.base)
+    return f"{base}_less_" + "_and_".join(dict.fromkeys(parts))

@@ -1,0 +1,92 @@
+"""Value bases and the split entry lines they lead to.
+
+A layer is charged on one of: the full customs value, the value of its steel,
+aluminum or copper content (Section 232 derivatives, 2025 regime), or the
+value of active anode material (AD/CVD on AAM).  Layers that do not reach
+part of the value (reciprocal and Section 122 on the metal content of a 232
+derivative; reciprocal on qualifying US content) are charged on the rest.
+
+CBP wants such cases reported as split lines: one line per portion of value,
+each listing the Chapter 99 numbers that apply to that portion, then the
+commodity HTS number carrying the portion's value (CSMS #64018403 order).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .line_input import LineInput
+from .measures import CONTENT_BASES
+from .money import ZERO, fmt_money
+
+_DEFAULT_TEXT = {
+    "full_value": "{field} not given: the duty is charged on the full customs value "
+                  "(CBP treats undeclared metal content as the full value)",
+    "zero": "{field} not given: no {what} value is charged under this measure; give {field} to include it",
+}
+
+
+def base_amount(outcome, line: LineInput, assumptions: list) -> Decimal:
+    """The amount a layer is charged on, before carve-outs."""
+    v = outcome.value
+    if v.base == "full_value":
+        return line.value
+    given = line.content(v.base)
+    if given is not None:
+        return given
+    field = v.base + "_value"
+    what = v.base.replace("_", " ")
+    text = _DEFAULT_TEXT[v.base_default].format(field=field, what=what)
+    if v.note and v.base_default == "zero":
+        text += f" ({v.note})"
+    entry = {"fact": field, "measure_id": outcome.measure.id, "assumption": text}
+    if entry not in assumptions:
+        assumptions.append(entry)
+    return line.value if v.base_default == "full_value" else ZERO
+
+
+def filing_lines(tables, line: LineInput, hline, mfn_layer, applied, outcomes, bases) -> list[dict]:
+    """Split lines in CBP reporting order, each with its Chapter 99 numbers."""
+    slices: dict[str, Decimal] = {}
+    for o in applied:
+        if o.value.base in CONTENT_BASES and o.value.heading:
+            slices.setdefault(o.value.base, min(bases[o.measure.id], line.value))
+        for kind, _other, _h in o.carve_outs:
+            if kind == "us_content":
+                slices.setdefault("us_content", line.us_content_value)
+    remainder = line.value - sum(slices.values(), ZERO)
+    portions = [("remainder" if slices else "full_value", max(remainder, ZERO))] + list(slices.items())
+    rank = {p: tables.programs[p].filing_rank for p in tables.programs}
+    cases = sorted({o.value.case for o in applied if o.value.case})
+    out = []
+    for n, (portion, amount) in enumerate(portions, start=1):
+        numbers = []
+
+        def add(number, program, role):
+            if number and not any(x["number"] == number for x in numbers):
+                numbers.append({"number": number, "program": program, "role": role})
+
+        for o in applied:
+            v = o.value
+            if not v.heading or v.base == "aam_content":
+                continue
+            if v.base in CONTENT_BASES:
+                if portion == v.base:
+                    add(v.heading, o.measure.program, "duty")
+                continue
+            carved = {(other.value.base if kind == "layer" else "us_content"): h
+                      for kind, other, h in o.carve_outs}
+            if portion in carved:
+                add(carved[portion], o.measure.program, "exemption")
+            else:
+                add(v.heading, o.measure.program, "duty")
+        for o in outcomes:
+            if not o.applied and o.whole_exemption_heading and o.measure.kind == "duty":
+                if not any(x["program"] == o.measure.program for x in numbers):
+                    add(o.whole_exemption_heading, o.measure.program, "exemption")
+        numbers.sort(key=lambda x: (rank.get(x["program"], 99), x["number"]))
+        numbers.append({"number": hline.code, "program": "mfn", "role": "commodity"})
+        entry = {"line": n, "portion": portion, "value": fmt_money(amount), "numbers": numbers}
+        if cases:
+            entry["adcvd_cases"] = cases
+        out.append(entry)
+    return out

@@ -25,7 +25,7 @@ class LineRate:
         return self.start <= day and (self.end is None or day < self.end)
 
 
-@dataclass
+@dataclass(eq=False)
 class HtsLine:
     digits: str
     description: str

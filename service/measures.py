@@ -95,7 +95,7 @@ class Value:
         return self.rate, None
 
 
-@dataclass
+@dataclass(eq=False)
 class Measure:
     id: str
     program: str

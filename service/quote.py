@@ -79,8 +79,26 @@ def _mfn(tables, line: LineInput, hline, not_applied: list) -> dict:
     return layer
 
 
+QUOTE_CACHE_SIZE = 100_000
+
+
 def quote(tables, line: LineInput) -> dict:
-    """Price one line against the tables; raise InputError / NotCovered."""
+    """Price one line against the tables; raise InputError / NotCovered.
+
+    Results are memoised per tables object and exact input (a repeated line
+    costs one dict lookup); treat the returned document as read-only.
+    """
+    cache = tables.quote_cache
+    found = cache.get(line)
+    if found is None:
+        found = _quote(tables, line)
+        if len(cache) >= QUOTE_CACHE_SIZE:
+            cache.clear()
+        cache[line] = found
+    return found
+
+
+def _quote(tables, line: LineInput) -> dict:
     if line.entry_date < tables.coverage_from:
         raise InputError.field("entry_date", f"the tables cover entry dates from {tables.coverage_from}")
     hline = resolve_line(tables, line.hts)

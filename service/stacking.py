@@ -246,9 +246,7 @@ def _not_in_force(m: Measure, day: date) -> str:
 
 
 def evaluate(tables, line: LineInput) -> Evaluation:
-    candidates = [m for m in tables.candidates(line.hts)
-                  if m.matches_origin(line.origin) or m.kind == "exemption"]
-    return _Context(tables, line, candidates).run()
+    return _Context(tables, line, tables.candidates_for(line.hts, line.origin)).run()
 
 
 __all__ = ["evaluate", "Evaluation", "Outcome", "ZERO"]

@@ -90,6 +90,9 @@ class Tables:
     # Indexes built once after loading.
     by_prefix: dict[str, list[Measure]] = field(default_factory=dict)
     exemptions_for: dict[str, list[Measure]] = field(default_factory=dict)
+    _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
+    _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
+    quote_cache: dict = field(default_factory=dict, repr=False)
 
     def build_indexes(self) -> None:
         self.by_prefix = defaultdict(list)
@@ -105,12 +108,24 @@ class Tables:
 
     def candidates(self, digits: str) -> list[Measure]:
         """Measures whose HTS scope matches ``digits`` (origin and date not yet checked)."""
-        seen = []
-        for prefix in [""] + htsmod.prefixes(digits):
-            for m in self.by_prefix.get(prefix, ()):
-                if m.matches_hts(digits) and m not in seen:
-                    seen.append(m)
-        return seen
+        found = self._candidates.get(digits)
+        if found is None:
+            seen: dict[str, Measure] = {}
+            for prefix in [""] + htsmod.prefixes(digits):
+                for m in self.by_prefix.get(prefix, ()):
+                    if m.id not in seen and m.matches_hts(digits):
+                        seen[m.id] = m
+            found = self._candidates[digits] = list(seen.values())
+        return found
+
+    def candidates_for(self, digits: str, origin: str) -> list[Measure]:
+        """Duty measures matching line and origin, plus every exemption matching the line."""
+        key = (digits, origin)
+        found = self._by_origin.get(key)
+        if found is None:
+            found = self._by_origin[key] = [m for m in self.candidates(digits)
+                                            if m.kind == "exemption" or m.matches_origin(origin)]
+        return found
 
     def boundaries(self) -> list[date]:
         """Every date on which some measure or line rate starts or ends."""

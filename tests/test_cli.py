@@ -1,0 +1,34 @@
+import json
+import subprocess
+import sys
+
+from service.cli import main
+
+
+def test_quote_json_is_the_library_document(capsys, q):
+    rc = main(["quote", "--hts", "8507.60.00.20", "--origin", "CN", "--entry-date", "2026-01-15",
+               "--value", "100000", "--json"])
+    assert rc == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(q("8507.60.00.20", "CN", "2026-01-15")))
+    assert printed["effective_rate"] == "0.484"
+    for key in ("layers", "total_duty", "effective_rate", "not_applied", "assumptions", "filing_lines"):
+        assert key in printed
+
+
+def test_quote_text_table(capsys):
+    rc = main(["quote", "--hts", "8507600020", "--origin", "cn", "--entry-date", "2026-03-10", "--value", "100000"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "9903.03.01" in out and "38400.00" in out and "Filing lines" in out
+
+
+def test_quote_bad_input_exit_code(capsys):
+    rc = main(["quote", "--hts", "85076", "--origin", "CN", "--entry-date", "2026-03-10", "--value", "1"])
+    assert rc == 1
+    assert "hts" in capsys.readouterr().err
+
+
+def test_console_script_installed():
+    done = subprocess.run([sys.executable, "-m", "service.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "quote" in done.stdout

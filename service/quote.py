@@ -30,8 +30,8 @@ def resolve_line(tables, digits: str):
     children = sorted(code for code in tables.lines if code.startswith(digits))
     if children:
         listed = ", ".join(hts.dotted(c) for c in children[:12])
-        raise NotCovered(f"HTS {hts.dotted(digits)} is not specific enough: it covers several lines "
-                         f"with different treatment", hint=f"give one of: {listed}")
+        raise NotCovered(f"HTS {hts.dotted(digits)} is not specific enough: it covers several covered lines "
+                         "(statistical suffixes or subheadings)", hint=f"give one of: {listed}")
     near = sorted(code for code in tables.lines if code[:4] == digits[:4])
     hint = ("covered lines in this heading: " + ", ".join(hts.dotted(c) for c in near[:12])) if near else \
         "see GET /v1/hts or tariff_tables/hts/ for the covered lines"

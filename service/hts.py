@@ -35,10 +35,6 @@ def dotted(digits: str) -> str:
     return ".".join(parts)
 
 
-def is_chapter99(digits: str) -> bool:
-    return digits.startswith("99")
-
-
 def prefixes(digits: str):
     """All matching prefixes of a code, longest first (10, 8, 6, 4, 2)."""
     return [digits[:n] for n in range(len(digits), 1, -2)]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from . import countries, hts
 from .errors import InputError
 from .measures import MODES
-from .money import parse_amount, parse_decimal
+from .money import parse_amount
 
 CONTENT_FIELDS = ("steel_content_value", "aluminum_content_value", "copper_content_value",
                   "us_content_value", "aam_content_value")
@@ -177,4 +177,4 @@ def parse_line(data: dict, aliases: dict[str, str] | None = None) -> LineInput:
     return LineInput(**out)
 
 
-__all__ = ["LineInput", "parse_line", "parse_date", "parse_decimal", "CONTENT_FIELDS", "FIELDS"]
+__all__ = ["LineInput", "parse_line", "parse_date", "CONTENT_FIELDS", "FIELDS"]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import ZERO, fmt_rate
+from .money import ZERO
 
 _PCT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 _SPEC = re.compile(r"^(\$)?(\d+(?:\.\d+)?)(¢)?/([a-z ]+?)(?: of [a-z]+ content)?$")
@@ -26,13 +26,6 @@ class Rate:
     ad_valorem: Decimal = ZERO
     specific: Decimal | None = None  # USD per unit
     unit: str | None = None
-
-    @property
-    def is_ad_valorem_only(self) -> bool:
-        return self.specific is None
-
-    def describe(self) -> str:
-        return self.text
 
 
 def parse_rate(text: str) -> Rate:
@@ -87,7 +80,3 @@ def parse_special(text: str | None) -> dict[str, Rate]:
     if clean[pos:].strip():
         raise ValueError(f"cannot read special rate text near {clean[pos:]!r}")
     return out
-
-
-def rate_fraction_text(rate: Rate) -> str:
-    return fmt_rate(rate.ad_valorem)

@@ -28,7 +28,6 @@ from decimal import Decimal
 from .errors import TableError
 from .line_input import LineInput
 from .measures import Measure, Value
-from .money import ZERO
 
 
 @dataclass
@@ -249,4 +248,4 @@ def evaluate(tables, line: LineInput) -> Evaluation:
     return _Context(tables, line, tables.candidates_for(line.hts, line.origin)).run()
 
 
-__all__ = ["evaluate", "Evaluation", "Outcome", "ZERO"]
+__all__ = ["evaluate", "Evaluation", "Outcome"]

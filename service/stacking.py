@@ -58,7 +58,7 @@ class _Context:
         self.tables = tables
         self.line = line
         self.day = line.entry_date
-        self.duties = [m for m in candidates if m.kind == "duty"]
+        self.duties = [m for m in candidates if m.kind == "duty"]  # already filtered by origin
         self.candidates = candidates
         self.outcomes: dict[str, Outcome] = {}
         self.in_progress: set[str] = set()
@@ -126,7 +126,7 @@ class _Context:
         # Replacement by another measure that applies.
         for other in self.duties:
             if other is not m and any(m.id == r or m.id.startswith(r + "/") for r in other.replaces):
-                if other.matches_origin(line.origin) and self.status(other).applied:
+                if self.status(other).applied:
                     out.reason = f"replaced by {other.id} ({self.outcomes[other.id].value.heading or other.title})"
                     return out
         # Exemptions.
@@ -207,8 +207,6 @@ class _Context:
             hits = []
             for other in self.duties:
                 if other is target.measure or not _named(other, ex.condition_args["layers"]):
-                    continue
-                if not (other.matches_origin(line.origin)):
                     continue
                 o = self.status(other)
                 if o.applied:

@@ -1,7 +1,7 @@
 """Bad input is a clear error naming the field; uncovered codes are 'not covered', never 0%."""
 import pytest
 
-from service import InputError, NotCovered, parse_line, quote
+from service import InputError, NotCovered, parse_line
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -44,15 +44,15 @@ def test_content_larger_than_value():
     assert "steel_content_value" in exc.value.errors
 
 
-def test_uncovered_hts_is_not_priced(tables):
+def test_uncovered_hts_is_not_priced(q):
     with pytest.raises(NotCovered) as exc:
-        quote(tables, parse_line({"hts": "8471.30.01", "origin": "CN", "entry_date": "2026-01-15", "value": "1"}))
+        q("8471.30.01", "CN", "2026-01-15")
     assert "not covered" in exc.value.message
 
 
-def test_ambiguous_hts_lists_the_choices(tables):
+def test_ambiguous_hts_lists_the_choices(q):
     with pytest.raises(NotCovered) as exc:
-        quote(tables, parse_line({"hts": "8507.60", "origin": "CN", "entry_date": "2026-01-15", "value": "1"}))
+        q("8507.60", "CN", "2026-01-15")
     assert "8507.60.00.10" in exc.value.hint and "8507.60.00.20" in exc.value.hint
 
 
@@ -61,9 +61,9 @@ def test_longer_code_resolves_to_covered_parent(q):
     assert q("8424100000", "CN", "2026-01-15")["hts"] == "8424.10.00"
 
 
-def test_date_before_coverage(tables):
+def test_date_before_coverage(q):
     with pytest.raises(InputError) as exc:
-        quote(tables, parse_line({"hts": "8507.60.00.20", "origin": "CN", "entry_date": "2023-06-01", "value": "1"}))
+        q("8507.60.00.20", "CN", "2023-06-01")
     assert "entry_date" in exc.value.errors
 
 

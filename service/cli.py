@@ -1,4 +1,4 @@
-"""Command line: ``tariff-stack quote``, ``tariff-stack check``.
+"""Command line: ``tariff-stack quote``, ``tariff-stack check``, ``tariff-stack serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
 """
@@ -108,11 +108,20 @@ def main(argv=None) -> int:
     _quote_args(sub)
     check = sub.add_parser("check", help="validate the tariff tables and compile every line on every boundary date")
     check.add_argument("--quick", action="store_true", help="validate only; skip the compile pass")
+    serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
+    serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or 2 x CPUs + 1)")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     try:
         started = time.perf_counter()
         tables = load_tables()
         loaded = time.perf_counter() - started
+        if args.command == "serve":
+            from .serve import serve as run_server
+            run_server(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
+            return 0
         if args.command == "check":
             summary = (f"ok: {len(tables.lines)} HTS lines, {len(tables.measures)} measures, "
                        f"{len(tables.fees)} fees loaded from {tables.directory} in {loaded:.2f} s "

@@ -1,4 +1,9 @@
+import pathlib
+from urllib.parse import quote as urlquote
+from urllib.parse import urlencode
+
 import pytest
+from flask.testing import FlaskClient
 
 from service import load_tables, parse_line, quote
 
@@ -24,3 +29,81 @@ def layer(result, program, heading=None):
     found = [x for x in result["layers"] if x["program"] == program and (heading is None or x["heading"] == heading)]
     assert len(found) <= 1, found
     return found[0] if found else None
+
+
+# --------------------------------------------------------------------- HTTP
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+CONTRACT = REPO / "openapi.yaml"
+BASE_URL = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="session")
+def openapi():
+    from openapi_core import OpenAPI
+    return OpenAPI.from_file_path(str(CONTRACT))
+
+
+@pytest.fixture(scope="session")
+def app(tables):
+    from service.app import create_app
+    return create_app(tables)
+
+
+def _contract_request(request):
+    """openapi-core's view of a Flask request, with measure ids re-encoded.
+
+    Measure ids contain slashes (``section_301/lists/list_3``); the contract
+    declares them as one path parameter, sent as-is or as ``%2F``, which the
+    WSGI server has already decoded by the time Flask sees the path.
+    """
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+
+    class ContractRequest(WerkzeugOpenAPIRequest):
+        @property
+        def host_url(self):
+            return BASE_URL + "/"
+
+        @property
+        def body(self):
+            return b""  # responses are validated; the request stream was already read
+
+        @property
+        def path(self):
+            path = self.request.path
+            prefix = "/v1/measures/"
+            if path.startswith(prefix):
+                path = prefix + urlquote(path[len(prefix):], safe="")
+            return path
+
+    return ContractRequest(request)
+
+
+@pytest.fixture(scope="session")
+def client(app, openapi):
+    """A test client that validates every response against openapi.yaml."""
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+    from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+
+    class ContractClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            kwargs.setdefault("base_url", BASE_URL)
+            response = super().open(*args, **kwargs)
+            try:
+                openapi.validate_response(_contract_request(response.request), WerkzeugOpenAPIResponse(response))
+            except (PathNotFound, OperationNotFound):
+                # A path or method outside the contract: it must still be the envelope.
+                assert response.status_code in (404, 405), response.status_code
+                assert set(response.get_json()) >= {"code", "status", "message", "errors", "tables_version"}
+            return response
+
+    app.test_client_class = ContractClient
+    return app.test_client()
+
+
+def url(path, **params):
+    """A GET URL; parameters keep their order."""
+    return path + ("?" + urlencode(params) if params else "")
+
+
+DUTY = {"hts": "8507.60.00.20", "origin": "CN", "entry_date": "2026-01-15", "value": "100000"}

@@ -1,0 +1,72 @@
+"""The tables, browsable: measures with their dated history, covered HTS lines."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from .. import countries, hts, spreadsheet
+from ..errors import InputError
+from ..line_input import parse_date
+from ..reference import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
+from ..schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
+from . import chosen_format, render, split_suffix, tables
+
+bp = Blueprint("reference", __name__)
+EXT = "<any(json,csv,tsv,html,iqy):ext>"
+
+
+def _parse(name, parser, raw):
+    try:
+        return parser(raw)
+    except ValueError as exc:
+        raise InputError.field(name, str(exc)) from None
+
+
+@bp.get("/v1/measures")
+@bp.get(f"/v1/measures.{EXT}")
+def measures(ext=None):
+    args = load(MeasuresQuery, request.args)
+    fmt = chosen_format(args.get("format"), ext)
+    t = tables()
+    program = args.get("program") or None
+    if program and program not in t.programs:
+        raise InputError.field("program", f"unknown program {program!r}; known: {', '.join(sorted(t.programs))}")
+    digits = _parse("hts", hts.normalize, args["hts"]) if args.get("hts") else None
+    origin = _parse("origin", lambda v: countries.normalize(v, t.aliases), args["origin"]) if args.get("origin") else None
+    on = parse_date(args["on"], "on") if args.get("on") else None
+    found = [measure_doc(m) for m in find_measures(t, program, digits, origin, on)]
+    doc = {"tables_version": t.version, "count": len(found), "measures": found}
+    return render(fmt, "measures", doc, lambda d: spreadsheet.measure_rows(d["measures"]), title="Measures")
+
+
+@bp.get("/v1/measures/<path:measure_id>")
+def measure(measure_id):
+    measure_id, ext = split_suffix(measure_id)
+    args = load(FormatQuery, request.args)
+    fmt = chosen_format(args.get("format"), ext)
+    t = tables()
+    doc = {"tables_version": t.version, **measure_doc(get_measure(t, measure_id))}
+    return render(fmt, "measures", doc, lambda d: spreadsheet.measure_rows([d]), title=f"Measure {measure_id}")
+
+
+@bp.get("/v1/hts")
+@bp.get(f"/v1/hts.{EXT}")
+def hts_list(ext=None):
+    args = load(HtsListQuery, request.args)
+    fmt = chosen_format(args.get("format"), ext)
+    t = tables()
+    prefix = _parse("prefix", hts.normalize, args["prefix"]) if args.get("prefix") else None
+    found = [hts_doc(line) for line in find_hts(t, prefix)]
+    doc = {"tables_version": t.version, "count": len(found), "lines": found}
+    return render(fmt, "hts", doc, lambda d: spreadsheet.hts_rows(d["lines"]), title="Covered HTS lines")
+
+
+@bp.get("/v1/hts/<code>")
+def hts_line(code):
+    code, ext = split_suffix(code)
+    args = load(FormatQuery, request.args)
+    fmt = chosen_format(args.get("format"), ext)
+    t = tables()
+    digits = _parse("code", hts.normalize, code)
+    line = get_hts(t, digits)
+    doc = {"tables_version": t.version, "hts_requested": hts.dotted(digits), **hts_doc(line)}
+    return render(fmt, "hts", doc, lambda d: spreadsheet.hts_rows([d]), title=f"HTS {line.code}")

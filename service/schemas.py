@@ -1,0 +1,95 @@
+"""Marshmallow schemas at the HTTP boundary.
+
+They check the *shape* of a request: which parameters exist, their types and
+lengths, the format names, the batch size.  The domain (``line_input``)
+checks what the values mean, so the CLI, the API and the CSV pricer reject the
+same inputs with the same messages.
+
+Query strings ignore unknown parameters (cache-busters such as ``_ts=`` that
+spreadsheet connectors add); JSON bodies reject unknown fields.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from .errors import InputError
+from .line_input import FIELDS
+from .spreadsheet import FORMATS
+
+MAX_TEXT = 200
+MAX_BATCH_LINES = 10_000
+
+
+def _text(**kw):
+    return fields.String(validate=validate.Length(min=0, max=MAX_TEXT), **kw)
+
+
+class FormatQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(validate=validate.OneOf(FORMATS), load_default=None)
+
+
+# Every line field is a string in a query; the domain parses it.
+LineQuery = FormatQuery.from_dict({name: _text() for name in FIELDS}, name="LineQuery")
+
+
+class TimelineQuery(LineQuery):
+    class Meta:
+        unknown = EXCLUDE
+
+    entry_date = _text()  # not used by the timeline; accepted and ignored
+    from_ = _text(data_key="from")
+    to = _text()
+
+
+class MeasuresQuery(FormatQuery):
+    class Meta:
+        unknown = EXCLUDE
+
+    program = _text()
+    hts = _text()
+    origin = _text()
+    on = _text()
+
+
+class HtsListQuery(FormatQuery):
+    class Meta:
+        unknown = EXCLUDE
+
+    prefix = _text()
+
+
+class BatchBody(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # Each line is checked on its own, so a bad line fails alone.  The upper
+    # limit (MAX_BATCH_LINES) is a 413, checked by the web layer first.
+    lines = fields.List(fields.Raw(), required=True,
+                        validate=validate.Length(min=1, error="must hold at least one line"))
+
+
+def load(schema_cls, data, partial=False) -> dict:
+    """Load ``data`` with a schema; raise :class:`InputError` naming the fields."""
+    try:
+        return schema_cls().load(data, partial=partial)
+    except ValidationError as exc:
+        errors = _flatten(exc.messages)
+        first = next(iter(errors))
+        raise InputError(f"invalid request: {first}: {errors[first][0]}", errors) from None
+
+
+def _flatten(messages, prefix="") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                out.update(_flatten(value, name))
+            else:
+                out[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    else:
+        out[prefix or "_schema"] = [str(m) for m in messages]
+    return out

@@ -1,0 +1,47 @@
+"""The contract: openapi.yaml is valid, and schemathesis finds no server error
+and no response that breaks it.  (Every response of the other API tests is
+validated against it too, by the ``client`` fixture.)"""
+import schemathesis
+from conftest import CONTRACT
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from service import load_tables
+from service.app import create_app
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+
+
+def test_openapi_yaml_is_a_valid_openapi_document():
+    spec, _ = read_from_filename(str(CONTRACT))
+    validate(spec)
+    assert spec["openapi"].startswith("3.1")
+
+
+def test_the_app_serves_every_documented_path(app):
+    """Every path of the contract is routed (no 404 from the router)."""
+    spec, _ = read_from_filename(str(CONTRACT))
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    for path in spec["paths"]:
+        flask_rule = (path.replace("{ext}", "<ext>").replace("{id}", "<path:measure_id>")
+                      .replace("{code}", "<code>"))
+        assert any(rule.replace("<any(json,csv,tsv,html,iqy):ext>", "<ext>") == flask_rule for rule in rules), path
+
+
+# The schema is loaded from the app itself, over WSGI, in process.
+schema = schemathesis.openapi.from_wsgi("/openapi.yaml", create_app(load_tables()))
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_schemathesis_finds_no_server_error_and_no_contract_violation(case):
+    case.call_and_validate(checks=CHECKS)

@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
     serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or 2 x CPUs + 1)")
+    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or CPUs + 1, 4 threads each)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     try:

@@ -71,10 +71,20 @@ class BatchBody(Schema):
                         validate=validate.Length(min=1, error="must hold at least one line"))
 
 
-def load(schema_cls, data, partial=False) -> dict:
-    """Load ``data`` with a schema; raise :class:`InputError` naming the fields."""
+_INSTANCES: dict[type, Schema] = {}
+
+
+def load(schema_cls, data) -> dict:
+    """Load ``data`` with a schema; raise :class:`InputError` naming the fields.
+
+    Schema instances hold no per-request state, so one per class is reused
+    (building one costs more than the rest of a cached quote).
+    """
+    schema = _INSTANCES.get(schema_cls)
+    if schema is None:
+        schema = _INSTANCES[schema_cls] = schema_cls()
     try:
-        return schema_cls().load(data, partial=partial)
+        return schema.load(data)
     except ValidationError as exc:
         errors = _flatten(exc.messages)
         first = next(iter(errors))

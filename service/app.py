@@ -79,8 +79,9 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
         app.config.update(config)
     app.config["TABLES"] = tables if tables is not None else load_tables()
 
-    from .api import duty, meta, reference
+    from .api import duty, landed, meta, reference
     app.register_blueprint(duty.bp)
+    app.register_blueprint(landed.bp)
     app.register_blueprint(reference.bp)
     app.register_blueprint(meta.bp)
 

@@ -1,4 +1,4 @@
-"""Command line: ``tariff-stack quote``, ``tariff-stack check``, ``tariff-stack serve``.
+"""Command line: ``tariff-stack quote``, ``check``, ``price`` and ``serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
 """
@@ -102,12 +102,35 @@ def compile_tables(tables) -> int:
     return count
 
 
+def _price(tables, args) -> int:
+    from tqdm import tqdm
+
+    from .pricing_file import price_file
+    with open(args.file, newline="", encoding="utf-8-sig") as source:
+        total = max(sum(1 for _ in source) - 1, 0)
+        source.seek(0)
+        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+        try:
+            with tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr) as bar:
+                counts = price_file(tables, source, out, bar)
+        finally:
+            if args.output:
+                out.close()
+    print(f"priced {counts['ok']} lines; {counts['error']} with errors, {counts['not_covered']} not covered"
+          + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
+    return 0 if not (counts["error"] or counts["not_covered"]) else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     _quote_args(sub)
     check = sub.add_parser("check", help="validate the tariff tables and compile every line on every boundary date")
     check.add_argument("--quick", action="store_true", help="validate only; skip the compile pass")
+    price = sub.add_parser("price", help="price a CSV file of lines; write a CSV of results")
+    price.add_argument("file", help="CSV with a header row: hts, origin, entry_date, value and optional facts")
+    price.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    price.add_argument("--no-progress", action="store_true", help="no progress bar")
     serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
     serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
@@ -118,6 +141,8 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         tables = load_tables()
         loaded = time.perf_counter() - started
+        if args.command == "price":
+            return _price(tables, args)
         if args.command == "serve":
             from .serve import serve as run_server
             run_server(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)

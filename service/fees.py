@@ -37,6 +37,8 @@ class Fee:
     title: str
     modes: frozenset[str] | None  # None: every mode
     values: tuple[Value, ...]
+    exempt_preferences: frozenset[str] = frozenset()  # special program indicators not charged
+    exempt_cite: str | None = None
     _starts: list = field(default_factory=list, repr=False)
 
     def __post_init__(self):

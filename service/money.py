@@ -76,3 +76,33 @@ def fmt_rate(rate: Decimal) -> str:
 
 def fmt_money(amount: Decimal) -> str:
     return format(amount.quantize(CENT), "f")
+
+
+def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``total`` (cents) over ``weights`` so the parts sum exactly to it.
+
+    Rounding point: largest-remainder allocation to the cent.  Zero weights
+    get nothing; all-zero weights split equally.
+    """
+    n = len(weights)
+    if n == 0:
+        return []
+    weight_sum = sum(weights, ZERO)
+    if weight_sum == 0:
+        weights, weight_sum = [ONE] * n, Decimal(n)
+    total_cents = int((total / CENT).to_integral_value(rounding=ROUND_HALF_UP))
+    exact = [Decimal(total_cents) * w / weight_sum for w in weights]
+    floors = [int(e.to_integral_value(rounding=decimal.ROUND_FLOOR)) for e in exact]
+    left = total_cents - sum(floors)
+    order = sorted(range(n), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(c) * CENT for c in floors]
+
+
+UNIT_PLACES = Decimal("0.0001")
+
+
+def per_unit(amount: Decimal, count: Decimal) -> Decimal:
+    """Rounding point: a cost per unit or per kWh, half-up to 4 decimals."""
+    return (amount / count).quantize(UNIT_PLACES, rounding=ROUND_HALF_UP)

@@ -21,6 +21,7 @@ import csv
 import html
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 FORMATS = ("json", "csv", "tsv", "html", "iqy")
@@ -60,6 +61,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                       "value_base hts_scope origins condition confidence citation url"),
     "hts": _cols("hts:code description unit from:date to:date general special citation confidence"),
     "health": _cols("status tables_version as_of:date coverage_from:date"),
+    "landed_cost": _cols("row_type line id description hts:code origin quantity:number unit incoterm currency "
+                         "price:number fx_units_per_usd:number price_usd:number dutiable_value:number duty:number "
+                         "effective_rate:number international_freight:number insurance:number brokerage:number "
+                         "inland_freight:number other:number fees:number landed_cost:number per_unit:number "
+                         "energy_kwh:number per_kwh:number"),
+    "compare": _cols("quote kind origins landed_cost:number dutiable_value:number duty:number duty_share:number "
+                     "fees:number per_unit:number energy_kwh:number per_kwh:number difference_vs_domestic:number "
+                     "break_even_additional_rate:number duty_by_program"),
+    "templates": _cols("template title line description hts:code unit quantity:number energy_kwh_per_unit:number "
+                       "steel_content_share:number aluminum_content_share:number copper_content_share:number "
+                       "us_content_share:number aam_content_share:number"),
 }
 
 
@@ -182,4 +194,51 @@ def hts_rows(lines: list[dict]) -> list[dict]:
             rows.append({"hts": line["hts"], "description": line["description"], "unit": line["unit"],
                          "from": r["from"], "to": r.get("to"), "general": r["general"],
                          "special": r.get("special"), "citation": r["citation"], "confidence": r["confidence"]})
+    return rows
+
+
+def landed_cost_rows(doc: dict) -> list[dict]:
+    rows = []
+    for x in doc["lines"]:
+        rows.append({"row_type": "line", "line": x["index"], "id": x["id"], "description": x["description"],
+                     "hts": x["hts"], "origin": x["origin"], "quantity": x["quantity"], "unit": x["unit"],
+                     "incoterm": x["incoterm"], "currency": x["price"]["currency"], "price": x["price"]["amount"],
+                     "fx_units_per_usd": x["fx"]["units_per_usd"], "price_usd": x["price_usd"],
+                     "dutiable_value": x["dutiable_value"], "duty": x["duty"]["total"],
+                     "effective_rate": x["duty"]["effective_rate"], **x["costs"],
+                     "fees": str(sum(Decimal(v) for v in x["fees"].values())),
+                     "landed_cost": x["landed_cost"], "per_unit": x["per_unit"], "energy_kwh": x["energy_kwh"],
+                     "per_kwh": x["per_kwh"]})
+    t = doc["totals"]
+    rows.append({"row_type": "total", "currency": "USD", "price_usd": t["price_usd"],
+                 "dutiable_value": t["dutiable_value"], "duty": t["duty"], "effective_rate": t["effective_duty_rate"],
+                 **t["costs"], "fees": t["fees"], "landed_cost": t["landed_cost"], "per_unit": t["per_unit"],
+                 "energy_kwh": t["energy_kwh"], "per_kwh": t["per_kwh"]})
+    return rows
+
+
+def compare_rows(doc: dict) -> list[dict]:
+    d = doc["domestic"]
+    rows = [{"quote": d["name"], "kind": "domestic", "landed_cost": d["delivered_cost"], "duty": "0.00",
+             "duty_share": "0", "per_unit": d["per_unit"], "energy_kwh": d["energy_kwh"], "per_kwh": d["per_kwh"],
+             "difference_vs_domestic": "0.00"}]
+    for q in doc["imported"]:
+        rows.append({"quote": q["name"], "kind": "imported", "origins": " ".join(q["origins"]),
+                     "landed_cost": q["landed_cost"], "dutiable_value": q["dutiable_value"], "duty": q["duty"],
+                     "duty_share": q["duty_share"], "fees": q["fees"], "per_unit": q["per_unit"],
+                     "energy_kwh": q["energy_kwh"], "per_kwh": q["per_kwh"],
+                     "difference_vs_domestic": q["difference_vs_domestic"],
+                     "break_even_additional_rate": q["break_even_additional_rate"],
+                     "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items())})
+    return rows
+
+
+def template_rows(templates: list[dict]) -> list[dict]:
+    rows = []
+    for t in templates:
+        for x in t["lines"]:
+            rows.append({"template": t["id"], "title": t["title"], "line": x["id"], **{
+                k: x.get(k) for k in ("description", "hts", "unit", "quantity", "energy_kwh_per_unit",
+                                      "steel_content_share", "aluminum_content_share", "copper_content_share",
+                                      "us_content_share", "aam_content_share")}})
     return rows

@@ -93,6 +93,8 @@ class Tables:
     _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
     _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
     quote_cache: dict = field(default_factory=dict, repr=False)
+    fx: object = None                       # service.fx.FxTable (currency conversion)
+    templates: dict = field(default_factory=dict, repr=False)  # service.projects.Template by id
 
     def build_indexes(self) -> None:
         self.by_prefix = defaultdict(list)
@@ -507,7 +509,7 @@ class _Loader:
 
     def fee_file(self, path: Path, fees: dict[str, Fee]) -> None:
         node = _expect_map(self.read(path), f"{self.rel(path)}:1")
-        _keys(node, {"id", "title", "values"}, {"description", "modes", "note"})
+        _keys(node, {"id", "title", "values"}, {"description", "modes", "note", "exempt_preferences", "exempt_cite"})
         fid = _text(node, "id")
         items = _list(node, "values")
         values = []
@@ -522,7 +524,14 @@ class _Loader:
         for k, mode in enumerate(modes):
             if mode not in MODES:
                 raise TableError(modes.where(k), f"unknown mode {mode!r}")
-        fees[fid] = Fee(fid, _text(node, "title"), frozenset(modes) or None, tuple(values))
+        exempt = _list(node, "exempt_preferences", False)
+        for k, code in enumerate(exempt):
+            if not isinstance(code, str) or not re.match(r"^[A-Z][A-Z+]{0,3}$", code):
+                raise TableError(exempt.where(k), f"bad special program indicator {code!r}")
+        if exempt and not node.get("exempt_cite"):
+            raise TableError(node.where("exempt_preferences"), "exempt_preferences needs exempt_cite")
+        fees[fid] = Fee(fid, _text(node, "title"), frozenset(modes) or None, tuple(values),
+                        frozenset(exempt), _text(node, "exempt_cite", False))
 
 
 def _money(node: Located, key: str) -> Decimal | None:
@@ -553,9 +562,14 @@ def load_tables(directory: str | Path | None = None) -> Tables:
     for path in sorted((directory / "fees").glob("*.yaml")):
         loader.fee_file(path, fees)
     _cross_check(measures, specials, lines)
+    from .fx import load_fx
+    fx = load_fx(loader, directory / "fx" / "rates.yaml") if (directory / "fx" / "rates.yaml").exists() else None
     tables = Tables(version, as_of, coverage_from, directory, aliases, groups, programs, specials,
-                    lines, measures, fees)
+                    lines, measures, fees, fx=fx)
     tables.build_indexes()
+    from .projects import load_template
+    for path in sorted((directory / "projects").glob("*.yaml")):
+        load_template(loader, path, tables)
     return tables
 
 

@@ -1,0 +1,65 @@
+"""Landed cost, project templates, domestic-vs-imported comparison, schedules."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .. import spreadsheet
+from ..compare import compare
+from ..errors import InputError
+from ..landed_cost import parse_entry, landed_cost
+from ..projects import get_template
+from ..schedule import schedule
+from ..schemas import FormatQuery, load
+from . import chosen_format, read_json, render, split_suffix, tables
+
+bp = Blueprint("landed", __name__)
+EXT = "<any(json,csv,tsv,html,iqy):ext>"
+
+
+def _post_format(ext=None) -> str:
+    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    if fmt == "iqy":
+        raise InputError.field("format", "a web query (.iqy) can only repeat a GET; use csv, tsv or html")
+    return fmt
+
+
+@bp.post("/v1/landed-cost")
+@bp.post(f"/v1/landed-cost.{EXT}")
+def landed(ext=None):
+    fmt = _post_format(ext)
+    t = tables()
+    doc = landed_cost(t, parse_entry(t, read_json()))
+    return render(fmt, "landed_cost", doc, spreadsheet.landed_cost_rows, title="Landed cost")
+
+
+@bp.post("/v1/compare")
+@bp.post(f"/v1/compare.{EXT}")
+def compare_view(ext=None):
+    fmt = _post_format(ext)
+    doc = compare(tables(), read_json())
+    return render(fmt, "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")
+
+
+@bp.post("/v1/schedule")
+def schedule_view():
+    _post_format()
+    return jsonify(schedule(tables(), read_json()))
+
+
+@bp.get("/v1/projects/templates")
+@bp.get(f"/v1/projects/templates.{EXT}")
+def templates(ext=None):
+    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    t = tables()
+    docs = [t.templates[k].doc() for k in sorted(t.templates)]
+    doc = {"tables_version": t.version, "count": len(docs), "templates": docs}
+    return render(fmt, "templates", doc, lambda d: spreadsheet.template_rows(d["templates"]), title="Templates")
+
+
+@bp.get("/v1/projects/templates/<template_id>")
+def template(template_id):
+    template_id, ext = split_suffix(template_id)
+    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    t = tables()
+    doc = {"tables_version": t.version, **get_template(t, template_id).doc()}
+    return render(fmt, "templates", doc, lambda d: spreadsheet.template_rows([d]), title=f"Template {template_id}")

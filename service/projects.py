@@ -1,0 +1,168 @@
+"""Project templates: typical bills of lines for four kinds of purchase.
+
+``tariff_tables/projects/*.yaml`` holds a lithium-ion cell order, a graphite
+anode material order, a structural steel order and a BESS project, each a
+list of lines with an HTS code, a unit, a default quantity, energy per unit
+and typical content shares.  Shares and quantities are planning assumptions,
+not legal facts: every entry priced from a template says so, and a caller
+overrides any line (``fill``) with the supplier's own figures.
+
+``expand(template, fill, defaults)`` turns a template and the caller's
+quantities, prices and origins into plain entry lines.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from . import hts
+from .errors import InputError, NotCovered, TableError
+from .money import fmt_rate
+
+SHARES = ("steel_content_share", "aluminum_content_share", "copper_content_share", "us_content_share",
+          "aam_content_share")
+
+
+@dataclass(frozen=True)
+class TemplateLine:
+    id: str
+    description: str
+    hts: str
+    unit: str
+    quantity: Decimal
+    energy_kwh_per_unit: Decimal | None
+    shares: tuple[tuple[str, Decimal], ...]
+    facts: tuple[tuple[str, str], ...]
+    note: str | None
+    where: str
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    description: str
+    basis: str
+    unit: str
+    lines: tuple[TemplateLine, ...]
+    where: str
+
+    def line(self, line_id: str) -> TemplateLine | None:
+        return next((x for x in self.lines if x.id == line_id), None)
+
+    def doc(self) -> dict:
+        energy = sum((x.quantity * x.energy_kwh_per_unit for x in self.lines if x.energy_kwh_per_unit),
+                     Decimal(0))
+        return OrderedDict(
+            id=self.id, title=self.title, description=self.description, basis=self.basis, unit=self.unit,
+            energy_kwh=fmt_rate(energy) if energy else None, source=self.where,
+            lines=[OrderedDict(
+                id=x.id, description=x.description, hts=hts.dotted(x.hts), unit=x.unit, quantity=fmt_rate(x.quantity),
+                energy_kwh_per_unit=fmt_rate(x.energy_kwh_per_unit) if x.energy_kwh_per_unit else None,
+                **{name: fmt_rate(value) for name, value in x.shares},
+                facts=dict(x.facts), note=x.note) for x in self.lines],
+        )
+
+
+def load_template(loader, path: Path, tables) -> None:
+    from .quote import resolve_line
+    from .tables import _expect_map, _keys, _list, _text
+    node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
+    _keys(node, {"id", "title", "description", "basis", "unit", "lines"})
+    tid = _text(node, "id")
+    if tid != path.stem:
+        raise TableError(node.where("id"), f"template id {tid!r} must equal its file name {path.stem!r}")
+    items = _list(node, "lines")
+    lines, seen = [], set()
+    for i, item in enumerate(items):
+        x = _expect_map(item, items.where(i))
+        _keys(x, {"id", "description", "hts", "unit", "quantity"},
+              {"energy_kwh_per_unit", "facts", "note", *SHARES})
+        lid = _text(x, "id")
+        if lid in seen:
+            raise TableError(x.where("id"), f"duplicate line id {lid!r}")
+        seen.add(lid)
+        try:
+            digits = hts.normalize(_text(x, "hts"))
+            resolve_line(tables, digits)
+        except ValueError as exc:
+            raise TableError(x.where("hts"), str(exc)) from None
+        except NotCovered as exc:
+            raise TableError(x.where("hts"), f"{exc.message} ({exc.hint})") from None
+
+        def number(key, required=False, at_most=None):
+            raw = x.get(key)
+            if raw is None:
+                if required:
+                    raise TableError(x.where(key), f"{key!r} must be given")
+                return None
+            try:
+                value = Decimal(raw) if isinstance(raw, str) else None
+            except ArithmeticError:
+                value = None
+            if value is None or not value.is_finite() or value < 0 or (at_most is not None and value > at_most):
+                raise TableError(x.where(key), f"{key!r}: bad number {raw!r}")
+            return value
+
+        shares = tuple((name, number(name, at_most=Decimal(1))) for name in SHARES if x.get(name) is not None)
+        metal = sum((v for n, v in shares if n in SHARES[:3]), Decimal(0))
+        if metal > 1:
+            raise TableError(x.where("steel_content_share"), "metal content shares add up to more than 1")
+        facts = x.get("facts") or {}
+        if not hasattr(facts, "items") or not all(isinstance(v, str) for v in facts.values()):
+            raise TableError(x.where("facts"), "facts must map names to text values")
+        lines.append(TemplateLine(lid, _text(x, "description"), digits, _text(x, "unit"), number("quantity", True),
+                                  number("energy_kwh_per_unit"), shares, tuple(sorted(facts.items())),
+                                  _text(x, "note", False), x.where()))
+    tables.templates[tid] = Template(tid, _text(node, "title"), _text(node, "description"), _text(node, "basis"),
+                                     _text(node, "unit"), tuple(lines), node.where("id"))
+
+
+def get_template(tables, template_id: str) -> Template:
+    t = tables.templates.get(template_id) if isinstance(template_id, str) else None
+    if t is None:
+        raise NotCovered(f"no project template {str(template_id)[:60]!r}",
+                         hint="templates: " + ", ".join(sorted(tables.templates)), field="template")
+    return t
+
+
+LINE_OVERRIDES = {"description", "hts", "origin", "quantity", "unit", "unit_price", "currency", "incoterm",
+                  "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims", "omit", *SHARES}
+
+
+def expand(template: Template, fill: dict | None, defaults: dict) -> list[dict]:
+    """Entry lines from a template: template values, then ``defaults``
+    (origin, currency, incoterm for every line), then ``fill[line_id]``."""
+    fill = fill or {}
+    if not isinstance(fill, dict):
+        raise InputError.field("fill", "must be an object keyed by template line id")
+    unknown = sorted(k for k in fill if template.line(k) is None)
+    if unknown:
+        raise InputError.field("fill", f"unknown line id(s) {', '.join(map(str, unknown))} in template "
+                                       f"{template.id}; lines: {', '.join(x.id for x in template.lines)}")
+    out = []
+    for x in template.lines:
+        override = fill.get(x.id, {})
+        if not isinstance(override, dict):
+            raise InputError.field(f"fill.{x.id}", "must be an object")
+        bad = sorted(k for k in override if k not in LINE_OVERRIDES)
+        if bad:
+            raise InputError.field(f"fill.{x.id}", f"unknown field(s): {', '.join(bad)}")
+        if override.get("omit") is True:
+            continue
+        line = {"id": x.id, "description": x.description, "hts": hts.dotted(x.hts), "unit": x.unit,
+                "quantity": fmt_rate(x.quantity), "template_line": f"{template.id}/{x.id}"}
+        if x.energy_kwh_per_unit:
+            line["energy_kwh_per_unit"] = fmt_rate(x.energy_kwh_per_unit)
+        for name, value in x.shares:
+            line[name] = fmt_rate(value)
+        if x.facts:
+            line["facts"] = dict(x.facts)
+        line.update({k: v for k, v in defaults.items() if v is not None})
+        line.update({k: v for k, v in override.items() if k != "omit"})
+        out.append(line)
+    if not out:
+        raise InputError.field("fill", "every template line was omitted")
+    return out

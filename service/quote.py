@@ -80,22 +80,69 @@ def _mfn(tables, line: LineInput, hline, not_applied: list) -> dict:
 
 
 QUOTE_CACHE_SIZE = 100_000
+ONE = Decimal(1)
 
 
 def quote(tables, line: LineInput) -> dict:
     """Price one line against the tables; raise InputError / NotCovered.
 
-    Results are memoised per tables object and exact input (a repeated line
-    costs one dict lookup); treat the returned document as read-only.
+    Two caches per tables object; treat the returned document as read-only:
+
+    * the exact input: a repeated line costs one dict lookup;
+    * the *stack*, for lines whose rules do not depend on the value (no
+      content values, no US content, no quantity): the document priced on a
+      value of 1 is kept per (line, origin, date, facts), and a new value only
+      rescales its amounts (every base is then the full value or nothing, so
+      each layer's duty is the value times its rate, rounded to the cent).
+      ``tests/test_engine_cache.py`` checks it against the full computation.
     """
     cache = tables.quote_cache
     found = cache.get(line)
     if found is None:
-        found = _quote(tables, line)
+        if _value_free(line):
+            key = _stack_key(line)
+            unit = tables.stack_cache.get(key)
+            if unit is None:
+                unit = _quote(tables, LineInput(**{**line.__dict__, "value": ONE}))
+                if len(tables.stack_cache) >= QUOTE_CACHE_SIZE:
+                    tables.stack_cache.clear()
+                tables.stack_cache[key] = unit
+            found = _rescale(unit, line.value)
+        else:
+            found = _quote(tables, line)
         if len(cache) >= QUOTE_CACHE_SIZE:
             cache.clear()
         cache[line] = found
     return found
+
+
+def _value_free(line: LineInput) -> bool:
+    return (line.quantity is None and line.steel_content_value is None and line.aluminum_content_value is None
+            and line.copper_content_value is None and line.us_content_value is None
+            and line.aam_content_value is None)
+
+
+def _stack_key(line: LineInput) -> tuple:
+    return (line.hts, line.origin, line.entry_date, line.mode, line.loaded_date, line.preference, line.exporter,
+            line.facts, line.claims)
+
+
+def _rescale(unit: dict, value: Decimal) -> dict:
+    """The unit-value document at ``value``: bases, duties, totals, filing values."""
+    layers = []
+    total = ZERO
+    for layer in unit["layers"]:
+        base = value * Decimal(layer["base_amount"])
+        duty = cents(base * Decimal(layer["rate"]))
+        total += duty
+        layers.append({**layer, "base_amount": fmt_money(base), "duty": fmt_money(duty)})
+    doc = OrderedDict(unit)
+    doc["customs_value"] = fmt_money(value)
+    doc["layers"] = layers
+    doc["total_duty"] = fmt_money(total)
+    doc["effective_rate"] = fmt_rate(rate6(total / value)) if value else "0"
+    doc["filing_lines"] = [{**fl, "value": fmt_money(value * Decimal(fl["value"]))} for fl in unit["filing_lines"]]
+    return doc
 
 
 def _quote(tables, line: LineInput) -> dict:
@@ -104,7 +151,12 @@ def _quote(tables, line: LineInput) -> dict:
     hline = resolve_line(tables, line.hts)
     not_applied: list[dict] = []
     mfn_layer = _mfn(tables, line, hline, not_applied)
-    column1 = Decimal(mfn_layer["duty"]) / line.value if line.value else Decimal(mfn_layer["rate"])
+    # The column 1 rate an all-in rate includes: the ad valorem rate, or for a
+    # specific or compound rate its ad valorem equivalent on this line.
+    if "specific_rate" in mfn_layer and line.value:
+        column1 = rate6(Decimal(mfn_layer["duty"]) / line.value)
+    else:
+        column1 = Decimal(mfn_layer["rate"])
     ev = evaluate(tables, line)
     assumptions = list(ev.assumptions)
     if line.entry_date > tables.as_of:

@@ -93,6 +93,7 @@ class Tables:
     _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
     _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
     quote_cache: dict = field(default_factory=dict, repr=False)
+    stack_cache: dict = field(default_factory=dict, repr=False)
     fx: object = None                       # service.fx.FxTable (currency conversion)
     templates: dict = field(default_factory=dict, repr=False)  # service.projects.Template by id
 

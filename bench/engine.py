@@ -51,7 +51,7 @@ def main(argv=None) -> dict:
         n += len(lines)
     repeated_parsed = n / (time.perf_counter() - started)
 
-    # distinct keys: a new customs value each time, so nothing is memoised
+    # distinct keys: a new customs value each time (the stack cache serves the rules)
     n, value, started = 0, 1000, time.perf_counter()
     while time.perf_counter() - started < args.seconds:
         for line in lines:
@@ -60,6 +60,21 @@ def main(argv=None) -> dict:
         n += len(lines)
     distinct = n / (time.perf_counter() - started)
 
+    # cold stacks: every line a new (hts, origin, date) key on fresh tables, so
+    # the rules are evaluated for each one (the bound for never-seen keys)
+    cold_tables = load_tables()
+    keys = [(h, o, d) for h in sorted(cold_tables.lines) for o in ORIGINS for d in DATES]
+    n, started = 0, time.perf_counter()
+    for h, o, d in keys:
+        try:
+            quote(cold_tables, parse_line({"hts": h, "origin": o, "entry_date": d, "value": "1000"}))
+        except Exception:  # noqa: BLE001 - a line needing a fact; still counted as work done
+            pass
+        n += 1
+        if time.perf_counter() - started > args.seconds:
+            break
+    cold = n / (time.perf_counter() - started)
+
     report = {
         "tables_version": tables.version,
         "load_validate_seconds_min": round(min(loads), 4),
@@ -67,7 +82,9 @@ def main(argv=None) -> dict:
         "repeated_keys_parse_and_quote_lines_per_second": round(repeated),
         "repeated_keys_quote_only_lines_per_second": round(repeated_parsed),
         "distinct_keys_lines_per_second": round(distinct),
-        "goals": {"load_seconds": 0.5, "repeated_lines_per_second": 100000},
+        "cold_stack_lines_per_second": round(cold),
+        "goals": {"load_seconds": 0.5, "repeated_lines_per_second": 100000,
+                  "distinct_lines_per_second": 20000},
     }
     print(json.dumps(report, indent=2))
     return report

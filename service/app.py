@@ -15,6 +15,7 @@ import json
 import logging
 from decimal import Decimal
 
+import orjson
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
@@ -32,17 +33,33 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _default(o):
+    if isinstance(o, Decimal):
+        return format(o, "f")
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
 class JSONProvider(DefaultJSONProvider):
-    """Keep field order; numbers in bodies become ``Decimal``, never float."""
+    """Keep field order; numbers in bodies become ``Decimal``, never float.
+
+    Responses are encoded with orjson: a 10,000-line batch is ~30 MB of JSON,
+    which the standard library encodes in ~0.45 s and orjson in a few tens of
+    milliseconds (the batch goal is 1 s end to end).
+    """
 
     sort_keys = False
     ensure_ascii = False
 
     @staticmethod
     def default(o):
-        if isinstance(o, Decimal):
-            return format(o, "f")
-        return DefaultJSONProvider.default(o)
+        return _default(o)
+
+    def dumps(self, obj, **kwargs):
+        return orjson.dumps(obj, default=_default).decode("utf-8")
+
+    def response(self, *args, **kwargs):
+        obj = args[0] if len(args) == 1 else (args or kwargs)
+        return self._app.response_class(orjson.dumps(obj, default=_default), mimetype=self.mimetype)
 
     def loads(self, s, **kwargs):
         kwargs.setdefault("parse_float", Decimal)

@@ -14,6 +14,9 @@ from service.tables import default_dir
 SHIPPED = default_dir()
 BATTERIES = "hts/batteries.yaml"
 LISTS = "measures/section_301/lists.yaml"
+FX = "fx/rates.yaml"
+BESS = "projects/bess_project.yaml"
+MPF = "fees/mpf.yaml"
 
 
 @pytest.fixture
@@ -47,6 +50,15 @@ CASES = [
     ("overlapping periods", LISTS, 'from: "2019-05-10"', 'from: "2019-04-10"', r"overlaps the previous period"),
     ("duplicate key", BATTERIES, '    unit: "No."\n', '    unit: "No."\n    unit: "No."\n', r"duplicate key 'unit'"),
     ("bad rate text", BATTERIES, 'general: "3.5%"', 'general: "3,5%"', r"cannot read rate"),
+    ("fx unknown currency", FX, "  KRW:", "  KRX:", r"unknown ISO 4217 currency 'KRX'"),
+    ("fx bad rate", FX, 'rate: "7.1707"', 'rate: "7,1707"', r"bad rate"),
+    ("fx unquoted rate", FX, 'rate: "7.1707"', "rate: 7.1707", r"would load as a float"),
+    ("fx overlapping months", FX, 'from: "2024-02-01"', 'from: "2024-01-20"', r"overlaps the previous period"),
+    ("template HTS not covered", BESS, 'hts: "8504.22.00"', 'hts: "8504.29.00"', r"not covered"),
+    ("template share above one", BESS, 'steel_content_share: "0.9"', 'steel_content_share: "1.9"',
+     r"bad number"),
+    ("template unknown key", BESS, '    unit: "rack"', '    units: "rack"', r"unknown key 'units'"),
+    ("MPF exemption without citation", MPF, "exempt_cite:", "exempt_note:", r"unknown key 'exempt_note'"),
 ]
 
 

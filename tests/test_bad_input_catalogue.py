@@ -1,0 +1,200 @@
+"""Bad-input catalogue: every class of malformed request, to every endpoint.
+
+Each case must get a 4xx in the error envelope (validated against the
+contract by the ``client`` fixture), and the service must still answer
+correctly afterwards.
+"""
+import json
+
+import pytest
+from conftest import DUTY, url
+
+from service.app import MAX_BODY_BYTES
+from service.schemas import MAX_BATCH_LINES
+
+LONG = "x" * 10_000
+FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+DEEP = "[" * 100_000 + "]" * 100_000
+
+# Per line-taking GET endpoint: (field, bad value) pairs.
+BAD_VALUES = [
+    ("hts", ""), ("hts", "85.07"), ("hts", "8507-60"), ("hts", LONG), ("hts", FORMULA), ("hts", "12345"),
+    ("origin", "ZZ"), ("origin", "CHN1"), ("origin", LONG), ("origin", FORMULA), ("origin", "1"),
+    ("value", "-1"), ("value", "NaN"), ("value", "Infinity"), ("value", "-Infinity"), ("value", "1e999"),
+    ("value", "1" * 60), ("value", "0x10"), ("value", FORMULA), ("value", LONG),
+    ("mode", "boat"), ("loaded_date", "2026-01-99"), ("preference", "toolong"), ("exporter", LONG),
+    ("facts", "=x"), ("claims", "9903"), ("steel_content_value", "-5"), ("quantity", "NaN"),
+]
+DATE_VALUES = ["", "0000-01-01", "1899-12-31", "2100-01-01", "9999-12-31", "2026-02-29", "2026-13-01", "26-01-15",
+               LONG, FORMULA]
+
+GET_CASES = []
+for field, value in BAD_VALUES:
+    GET_CASES.append(("/v1/duty", {**DUTY, field: value}))
+    if field != "value" or value not in ("",):
+        GET_CASES.append(("/v1/timeline", {"hts": DUTY["hts"], "origin": "CN", field: value}))
+for value in DATE_VALUES:
+    GET_CASES.append(("/v1/duty", {**DUTY, "entry_date": value}))
+    if value:
+        GET_CASES.append(("/v1/timeline", {"hts": DUTY["hts"], "origin": "CN", "from": value}))
+        GET_CASES.append(("/v1/measures", {"on": value}))
+for params in ({"hts": "85x"}, {"hts": LONG}, {"origin": "ZZ"}, {"program": "section_999"}, {"program": LONG}):
+    GET_CASES.append(("/v1/measures", params))
+for params in ({"prefix": "8"}, {"prefix": LONG}, {"prefix": FORMULA}):
+    GET_CASES.append(("/v1/hts", params))
+GET_CASES += [
+    ("/v1/hts/85x", {}), ("/v1/hts/" + "9" * 300, {}), ("/v1/hts/9999.99.99", {}),
+    ("/v1/measures/" + LONG[:300], {}), ("/v1/measures/%3D1%2B1", {}),
+    ("/v1/projects/templates/" + FORMULA.replace('"', ""), {}), ("/v1/projects/templates/nope", {}),
+    ("/v1/duty.xlsx", DUTY), ("/v2/duty", DUTY),
+]
+FORMAT_PATHS = ["/v1/duty", "/v1/timeline", "/v1/measures", "/v1/measures/section_301/lists/list_3", "/v1/hts",
+                "/v1/hts/8507.60.00.20", "/healthz", "/v1/projects/templates", "/v1/projects/templates/bess_project"]
+for path in FORMAT_PATHS:
+    for fmt in ("xml", "", "CSV ", LONG[:50]):
+        if fmt:
+            GET_CASES.append((path, {**(DUTY if path in ("/v1/duty", "/v1/timeline") else {}), "format": fmt}))
+
+
+def answers(client):
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    assert client.get(url("/v1/duty", **DUTY)).get_json()["effective_rate"] == "0.484"
+
+
+def is_envelope(r):
+    assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:300])
+    body = r.get_json()
+    assert {"code", "status", "message", "errors", "tables_version"} <= set(body)
+    assert body["status"] == r.status_code
+    return body
+
+
+@pytest.mark.parametrize("path, params", GET_CASES, ids=[f"{p}-{i}" for i, (p, _) in enumerate(GET_CASES)])
+def test_bad_get(client, path, params):
+    is_envelope(client.get(url(path, **params)))
+
+
+# ---------------------------------------------------------------- POST bodies
+
+CELL = {"hts": "8507.60.00.20", "origin": "CN", "quantity": "10", "unit_price": "100"}
+VALID = {
+    "/v1/duty": {"lines": [DUTY]},
+    "/v1/landed-cost": {"entry_date": "2026-03-10", "lines": [CELL]},
+    "/v1/compare": {"entry_date": "2026-03-10", "domestic": {"delivered_price": "1000"},
+                    "imported": [{"lines": [CELL]}]},
+    "/v1/schedule": {"lines": [CELL], "shipments": [{"entry_date": "2026-03-10"}]},
+}
+
+
+def mutations(path):
+    """(name, body-or-raw-bytes, content type) for one POST endpoint."""
+    base = VALID[path]
+    line_key = "lines"
+    out = [
+        ("empty object", {}, "application/json"),
+        ("array body", [base], "application/json"),
+        ("string body", "lines", "application/json"),
+        ("null body", None, "application/json"),
+        ("unknown top-level field", {**base, "colour": "red"}, "application/json"),
+        ("formula top-level field", {**base, FORMULA: 1}, "application/json"),
+        ("wrong content type", json.dumps(base), "text/plain"),
+        ("form body", "lines=1", "application/x-www-form-urlencoded"),
+        ("no content type", json.dumps(base), None),
+        ("malformed json", b'{"lines": [', "application/json"),
+        ("NaN literal", b'{"lines": [NaN]}', "application/json"),
+        ("Infinity literal", b'{"lines": [{"value": Infinity}]}', "application/json"),
+        ("not utf-8", b"\xff\xfe\x00", "application/json"),
+        ("deep json", DEEP.encode(), "application/json"),
+        ("oversize body", b'{"lines": ["' + b"x" * (MAX_BODY_BYTES + 10) + b'"]}', "application/json"),
+    ]
+    if path == "/v1/duty":
+        out += [
+            ("oversize batch", {"lines": [DUTY] * (MAX_BATCH_LINES + 1)}, "application/json"),
+            ("lines not a list", {"lines": {"0": DUTY}}, "application/json"),
+            ("empty lines", {"lines": []}, "application/json"),
+        ]
+        return out
+    if path == "/v1/compare":
+        target = ("imported", 0)
+        lines = base["imported"][0]["lines"]
+
+        def with_line(line):
+            return {**base, "imported": [{"lines": [line]}]}
+        out += [("imported not a list", {**base, "imported": "CN"}, "application/json"),
+                ("missing domestic", {k: v for k, v in base.items() if k != "domestic"}, "application/json"),
+                ("negative domestic", {**base, "domestic": {"delivered_price": "-1"}}, "application/json"),
+                ("NaN domestic", {**base, "domestic": {"delivered_price": "NaN"}}, "application/json"),
+                ("eleven quotes", {**base, "imported": [{"lines": lines}] * 11}, "application/json")]
+        del target
+    else:
+        def with_line(line):
+            return {**base, line_key: [line]}
+    if path == "/v1/schedule":
+        out += [("no shipments", {**base, "shipments": []}, "application/json"),
+                ("25 shipments", {**base, "shipments": [{"entry_date": "2026-03-10"}] * 25}, "application/json"),
+                ("bad shipment date", {**base, "shipments": [{"entry_date": "2026-02-30"}]}, "application/json"),
+                ("shipment unknown field", {**base, "shipments": [{"entry_date": "2026-03-10", "x": 1}]},
+                 "application/json")]
+    else:
+        out += [("missing entry_date", {k: v for k, v in base.items() if k != "entry_date"}, "application/json"),
+                ("entry_date out of range", {**base, "entry_date": "1899-01-01"}, "application/json"),
+                ("entry_date as number", {**base, "entry_date": 20260310}, "application/json")]
+    for name, line in [
+        ("line missing hts", {k: v for k, v in CELL.items() if k != "hts"}),
+        ("line unknown field", {**CELL, "colour": "red"}),
+        ("line hts as number", {**CELL, "hts": 85076000}),
+        ("line malformed hts", {**CELL, "hts": "85O7.60"}),
+        ("line bad origin", {**CELL, "origin": "XX"}),
+        ("line negative price", {**CELL, "unit_price": "-1"}),
+        ("line NaN quantity", {**CELL, "quantity": "NaN"}),
+        ("line huge price", {**CELL, "unit_price": "1e30"}),
+        ("line zero quantity", {**CELL, "quantity": "0"}),
+        ("line price as list", {**CELL, "unit_price": [1]}),
+        ("line price as bool", {**CELL, "unit_price": True}),
+        ("line long description", {**CELL, "description": LONG}),
+        ("line bad currency", {**CELL, "currency": "ZZZ"}),
+        ("line formula currency", {**CELL, "currency": FORMULA}),
+        ("line bad incoterm", {**CELL, "incoterm": "FAS"}),
+        ("line share above one", {**CELL, "steel_content_share": "2"}),
+        ("line not an object", "cells"),
+    ]:
+        out.append((name, with_line(line), "application/json"))
+    return out
+
+
+POST_CASES = [(path, name, body, ctype) for path in VALID for name, body, ctype in mutations(path)]
+
+
+@pytest.mark.parametrize("path, name, body, ctype", POST_CASES, ids=[f"{p}-{n}" for p, n, _b, _c in POST_CASES])
+def test_bad_post(client, path, name, body, ctype):
+    if isinstance(body, bytes):
+        data = body
+    elif isinstance(body, str) and ctype != "application/json":
+        data = body.encode()
+    else:
+        data = json.dumps(body).encode()
+    kwargs = {"data": data}
+    if ctype:
+        kwargs["content_type"] = ctype
+    r = client.post(path, **kwargs)
+    if path == "/v1/duty" and r.status_code == 200:
+        # a batch isolates bad lines: every line must then carry its own error
+        doc = r.get_json()
+        assert doc["failed"] == doc["count"] > 0, name
+        assert all(400 <= x["status"] < 500 and x["error"]["errors"] for x in doc["results"])
+    else:
+        is_envelope(r)
+
+
+def test_bad_lines_inside_a_batch_each_get_their_own_error(client):
+    bad = [{**DUTY, "value": v} for v in ("NaN", "-1", "1e999", [1], True, None)] + [{**DUTY, "hts": LONG}]
+    doc = client.post("/v1/duty", json={"lines": bad + [DUTY]}).get_json()
+    assert [x["status"] for x in doc["results"]] == [400] * len(bad) + [200]
+
+
+def test_service_still_answers_after_the_catalogue(client):
+    for path, params in GET_CASES[:50]:
+        client.get(url(path, **params))
+    for path, _name, body, ctype in POST_CASES[:40]:
+        client.post(path, data=body if isinstance(body, bytes) else json.dumps(body), content_type=ctype or "")
+    answers(client)

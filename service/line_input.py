@@ -70,107 +70,118 @@ def parse_date(text, name: str) -> date:
     return day
 
 
+def _mode(v, _aliases=None):
+    if not isinstance(v, str) or v.strip().lower() not in MODES:
+        raise ValueError(f"must be one of {', '.join(MODES)}")
+    return v.strip().lower()
+
+
+def _text(v, _aliases=None, limit=120):
+    if not isinstance(v, str) or not v.strip() or len(v) > limit:
+        raise ValueError(f"must be text of 1 to {limit} characters")
+    return v.strip()
+
+
+def _preference(v, _aliases=None):
+    code = _text(v, limit=4).upper()
+    if not re.match(r"^[A-Z][A-Z+]{0,3}$", code):
+        raise ValueError("must be a special program indicator such as KR, AU, S, S+")
+    return code
+
+
+def _facts(v, _aliases=None):
+    if isinstance(v, str):
+        pairs = [p for p in v.split(",") if p.strip()]
+        v = dict(p.split("=", 1) if "=" in p else (p, "") for p in pairs)
+    if not isinstance(v, dict) or len(v) > 20:
+        raise ValueError("must be name=value pairs")
+    out_pairs = []
+    for key, value in v.items():
+        key = str(key).strip()
+        if not _FACT.match(key):
+            raise ValueError(f"bad fact name {key!r}")
+        value = _text(value, limit=40) if isinstance(value, str) else None
+        if value is None:
+            raise ValueError(f"fact {key!r} needs a text value")
+        out_pairs.append((key, value.lower()))
+    return tuple(sorted(out_pairs))
+
+
+def _claims(v, _aliases=None):
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or len(items) > 20:
+        raise ValueError("must be a list of Chapter 99 headings")
+    out_items = []
+    for item in items:
+        item = _text(item, limit=12) if isinstance(item, str) else ""
+        if not _HEADING.match(item):
+            raise ValueError(f"malformed Chapter 99 heading {item!r}")
+        out_items.append(item)
+    return tuple(sorted(set(out_items)))
+
+
+def _amount(name):
+    return lambda v, _aliases=None: parse_amount(v, name)
+
+
+def _date_of(name):
+    return lambda v, _aliases=None: parse_date(v, name)
+
+
+# Field parsers, in the order errors are reported.
+_PARSERS = {
+    "hts": lambda v, _aliases=None: hts.normalize(v),
+    "origin": lambda v, aliases=None: countries.normalize(v, aliases),
+    "entry_date": _date_of("entry_date"),
+    "loaded_date": _date_of("loaded_date"),
+    "value": _amount("value"),
+    "quantity": _amount("quantity"),
+    **{name: _amount(name) for name in CONTENT_FIELDS},
+    "mode": _mode,
+    "preference": _preference,
+    "exporter": _text,
+    "facts": _facts,
+    "claims": _claims,
+}
+_METALS = ("steel_content_value", "aluminum_content_value", "copper_content_value")
+
+
 def parse_line(data: dict, aliases: dict[str, str] | None = None) -> LineInput:
     """Build a :class:`LineInput` from strings; collect every field's error."""
     errors: dict[str, list[str]] = {}
-
-    def fail(name, message):
-        errors.setdefault(name, []).append(message)
-
-    unknown = sorted(k for k in data if k not in FIELDS)
-    for name in unknown:
-        fail(name, "unknown field")
+    if any(k not in _PARSERS for k in data):
+        for name in sorted(k for k in data if k not in _PARSERS):
+            errors[name] = ["unknown field"]
     for name in REQUIRED:
         if data.get(name) in (None, ""):
-            fail(name, "missing required field")
+            errors.setdefault(name, []).append("missing required field")
     out: dict = {}
-
-    def field(name, parser):
+    for name, parser in _PARSERS.items():
         raw = data.get(name)
-        if raw in (None, "") or name in errors:
-            return
+        if raw is None or (raw == "" and isinstance(raw, str)) or name in errors:
+            continue
         try:
-            out[name] = parser(raw)
+            out[name] = parser(raw, aliases)
         except InputError as exc:
             for msgs in exc.errors.values():
                 errors.setdefault(name, []).extend(msgs)
         except ValueError as exc:
-            fail(name, str(exc))
+            errors.setdefault(name, []).append(str(exc))
 
-    field("hts", hts.normalize)
-    field("origin", lambda v: countries.normalize(v, aliases))
-    field("entry_date", lambda v: parse_date(v, "entry_date"))
-    field("loaded_date", lambda v: parse_date(v, "loaded_date"))
-    field("value", lambda v: parse_amount(v, "value"))
-    field("quantity", lambda v: parse_amount(v, "quantity"))
-    for name in CONTENT_FIELDS:
-        field(name, lambda v, n=name: parse_amount(v, n))
-
-    def mode(v):
-        if not isinstance(v, str) or v.strip().lower() not in MODES:
-            raise ValueError(f"must be one of {', '.join(MODES)}")
-        return v.strip().lower()
-
-    def text(v, limit=120):
-        if not isinstance(v, str) or not v.strip() or len(v) > limit:
-            raise ValueError(f"must be text of 1 to {limit} characters")
-        return v.strip()
-
-    def preference(v):
-        code = text(v, 4).upper()
-        if not re.match(r"^[A-Z][A-Z+]{0,3}$", code):
-            raise ValueError("must be a special program indicator such as KR, AU, S, S+")
-        return code
-
-    def facts(v):
-        if isinstance(v, str):
-            pairs = [p for p in v.split(",") if p.strip()]
-            v = dict(p.split("=", 1) if "=" in p else (p, "") for p in pairs)
-        if not isinstance(v, dict) or len(v) > 20:
-            raise ValueError("must be name=value pairs")
-        out_pairs = []
-        for key, value in v.items():
-            key = str(key).strip()
-            if not _FACT.match(key):
-                raise ValueError(f"bad fact name {key!r}")
-            value = text(value, 40) if isinstance(value, str) else None
-            if value is None:
-                raise ValueError(f"fact {key!r} needs a text value")
-            out_pairs.append((key, value.lower()))
-        return tuple(sorted(out_pairs))
-
-    def claims(v):
-        items = v.split(",") if isinstance(v, str) else v
-        if not isinstance(items, (list, tuple)) or len(items) > 20:
-            raise ValueError("must be a list of Chapter 99 headings")
-        out_items = []
-        for item in items:
-            item = text(item, 12) if isinstance(item, str) else ""
-            if not _HEADING.match(item):
-                raise ValueError(f"malformed Chapter 99 heading {item!r}")
-            out_items.append(item)
-        return tuple(sorted(set(out_items)))
-
-    field("mode", mode)
-    field("preference", preference)
-    field("exporter", text)
-    field("facts", facts)
-    field("claims", claims)
-
-    if not errors and "value" in out:
+    if not errors and "value" in out and len(out) > 4:
         value = out["value"]
         metal = Decimal(0)
         for name in CONTENT_FIELDS:
             amount = out.get(name)
             if amount is not None and amount > value:
-                fail(name, "must not exceed value")
-            if amount is not None and name in ("steel_content_value", "aluminum_content_value",
-                                               "copper_content_value"):
+                errors.setdefault(name, []).append("must not exceed value")
+            if amount is not None and name in _METALS:
                 metal += amount
         if metal > value:
-            fail("steel_content_value", "steel, aluminum and copper content together must not exceed value")
+            errors.setdefault("steel_content_value", []).append(
+                "steel, aluminum and copper content together must not exceed value")
     if not errors and out.get("loaded_date") and out["loaded_date"] > out["entry_date"]:
-        fail("loaded_date", "must not be after entry_date")
+        errors.setdefault("loaded_date", []).append("must not be after entry_date")
     if errors:
         first = next(iter(errors))
         raise InputError(f"invalid line: {first}: {errors[first][0]}", errors)

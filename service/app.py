@@ -55,11 +55,19 @@ class JSONProvider(DefaultJSONProvider):
         return _default(o)
 
     def dumps(self, obj, **kwargs):
-        return orjson.dumps(obj, default=_default).decode("utf-8")
+        return _encode(obj).decode("utf-8")
 
     def response(self, *args, **kwargs):
         obj = args[0] if len(args) == 1 else (args or kwargs)
-        return self._app.response_class(orjson.dumps(obj, default=_default), mimetype=self.mimetype)
+        return self._app.response_class(_encode(obj), mimetype=self.mimetype)
+
+
+def _encode(obj) -> bytes:
+    try:
+        return orjson.dumps(obj, default=_default)
+    except orjson.JSONEncodeError:
+        # e.g. a lone surrogate in echoed text: the standard library escapes it
+        return json.dumps(obj, default=_default, ensure_ascii=True).encode("ascii")
 
     def loads(self, s, **kwargs):
         kwargs.setdefault("parse_float", Decimal)

@@ -17,8 +17,8 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from . import fx as fxmod
-from .errors import InputError
-from .landed_cost import landed_cost, parse_entry
+from .errors import InputError, NotCovered
+from .landed_cost import MIN_QUANTITY, landed_cost, parse_entry
 from .money import ZERO, fmt_money, fmt_rate, parse_amount, per_unit, rate6
 
 SHARED = ("entry_date", "export_date", "loaded_date", "mode", "allocation", "fx_rates", "template")
@@ -41,17 +41,28 @@ def _domestic(data, energy: Decimal | None) -> dict:
         raise InputError.field("domestic.delivered_price", str(exc)) from None
     if fxmod.normalize_currency(currency, "domestic.delivered_price.currency") != "USD":
         raise InputError.field("domestic.delivered_price.currency", "give the domestic price in USD")
-    out = {"name": data.get("name") or "domestic", "delivered_cost": value}
+    name = data.get("name", "domestic")
+    if not isinstance(name, str) or not 1 <= len(name) <= 200:
+        raise InputError.field("domestic.name", "must be text of 1 to 200 characters")
+    out = {"name": name, "delivered_cost": value}
     for key in ("energy_kwh", "quantity"):
         if data.get(key) is not None:
             try:
                 out[key] = parse_amount(data[key], f"domestic.{key}")
             except ValueError as exc:
                 raise InputError.field(f"domestic.{key}", str(exc)) from None
+            if out[key] < MIN_QUANTITY:
+                raise InputError.field(f"domestic.{key}", f"must be at least {MIN_QUANTITY}")
     if "energy_kwh" not in out and energy:
         out["energy_kwh"] = energy
         out["energy_from_scope"] = True
     return out
+
+
+def _name(value) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 200):
+        raise InputError.field("name", "must be text of at most 200 characters")
+    return value
 
 
 def compare(tables, data) -> dict:
@@ -73,10 +84,12 @@ def compare(tables, data) -> dict:
         merged.update(q)
         try:
             entry = parse_entry(tables, merged)
+            results.append((entry, landed_cost(tables, entry)))
         except InputError as exc:
             raise InputError(f"imported.{i}: {exc.message}",
                              {f"imported.{i}.{k}": v for k, v in exc.errors.items()}) from None
-        results.append((entry, landed_cost(tables, entry)))
+        except NotCovered as exc:
+            raise NotCovered(f"imported.{i}: {exc.message}", exc.hint, f"imported.{i}.{exc.field}") from None
     first_energy = results[0][1]["totals"]["energy_kwh"]
     domestic = _domestic(data.get("domestic"), Decimal(first_energy) if first_energy else None)
     dom_cost = domestic["delivered_cost"]
@@ -115,7 +128,7 @@ def compare(tables, data) -> dict:
         assumptions.append({"fact": "domestic.energy_kwh",
                             "assumption": "domestic scope taken to have the same energy as the imported scope"})
     return OrderedDict(
-        tables_version=tables.version, name=data.get("name") if isinstance(data.get("name"), str) else None,
+        tables_version=tables.version, name=_name(data.get("name")),
         currency="USD", entry_date=results[0][1]["entry_date"], domestic=dom_doc, imported=quotes,
         best=min([("domestic", dom_cost)] + [(q["name"], Decimal(q["landed_cost"])) for q in quotes],
                  key=lambda kv: kv[1])[0],

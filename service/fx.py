@@ -31,6 +31,8 @@ from .errors import InputError, TableError
 from .money import cents, fmt_rate, parse_decimal
 
 _RATE = re.compile(r"^\d+(\.\d{1,8})?$")
+MIN_RATE = Decimal("0.000001")   # bounds for a caller's rate (units per USD)
+MAX_RATE = Decimal("1000000000")
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,10 @@ def parse_caller_rates(raw) -> dict[str, Decimal]:
             rate = parse_decimal(value, f"fx_rates.{code}")
         except ValueError as exc:
             raise InputError.field(f"fx_rates.{code}", str(exc)) from None
-        if rate <= 0:
-            raise InputError.field(f"fx_rates.{code}", "must be a positive number of units per USD")
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise InputError.field(f"fx_rates.{code}", f"must be between {MIN_RATE} and {MAX_RATE} units per USD")
+        if code in out:
+            raise InputError.field(f"fx_rates.{code}", "given twice")
         out[code] = rate
     return out
 

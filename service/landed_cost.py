@@ -31,7 +31,7 @@ from . import fx as fxmod
 from .errors import InputError, NotCovered
 from .fees import fee_amount
 from .line_input import MODES, parse_date, parse_line
-from .money import ZERO, allocate, cents, fmt_money, fmt_rate, parse_amount, per_unit, rate6
+from .money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_rate, parse_amount, per_unit, rate6
 from .projects import SHARES, expand, get_template
 from .quote import quote
 
@@ -53,8 +53,8 @@ MAX_LINES = 1_000
 ENTRY_FIELDS = {"entry_date", "export_date", "loaded_date", "mode", "allocation", "costs", "fx_rates", "lines",
                 "template", "fill", "defaults", "name"}
 LINE_FIELDS = {"id", "description", "hts", "origin", "quantity", "unit", "unit_price", "currency", "incoterm",
-               "energy_kwh", "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims",
-               "template_line", *SHARES}
+               "energy_kwh", "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims", *SHARES}
+MIN_QUANTITY = Decimal("0.000001")  # quantities and energies are divisors (per unit, per kWh)
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
 
@@ -105,6 +105,8 @@ def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
 
     for key in sorted(k for k in data if k not in ENTRY_FIELDS):
         fail(str(key)[:60], "unknown field")
+    if data.get("name") is not None and (not isinstance(data["name"], str) or len(data["name"]) > 200):
+        fail("name", "must be text of at most 200 characters")
 
     def guard(name, fn, *args):
         try:
@@ -122,6 +124,10 @@ def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
         if data.get("export_date") is not None else None
     loaded_date = guard("loaded_date", parse_date, data["loaded_date"], "loaded_date") \
         if data.get("loaded_date") is not None else None
+    if entry_date and export_date and export_date > entry_date:
+        fail("export_date", "must not be after entry_date (goods are exported before they are entered)")
+    if entry_date and loaded_date and loaded_date > entry_date:
+        fail("loaded_date", "must not be after entry_date")
     mode = data.get("mode")
     if mode is not None and (not isinstance(mode, str) or mode.lower() not in MODES):
         fail("mode", f"must be one of {', '.join(MODES)}")
@@ -184,9 +190,14 @@ def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
 
     lines = []
     for i, raw in enumerate(raw_lines):
-        line = _parse_line(tables, i, raw, fail, require_prices)
+        line = _parse_line(tables, i, raw, fail, require_prices, from_template=template is not None)
         if line is not None:
             lines.append(line)
+    ids = {}
+    for line in lines:
+        if line.id in ids:
+            fail(f"lines.{line.index}.id", f"duplicate line id {line.id!r} (also line {ids[line.id]})")
+        ids.setdefault(line.id, line.index)
     if errors:
         first = next(iter(errors))
         raise InputError(f"invalid entry: {first}: {errors[first][0]}", errors)
@@ -195,7 +206,7 @@ def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
                  template)
 
 
-def _parse_line(tables, i, raw, fail, require_prices) -> EntryLine | None:
+def _parse_line(tables, i, raw, fail, require_prices, from_template=False) -> EntryLine | None:
     at = f"lines.{i}"
     if not isinstance(raw, dict):
         fail(at, "must be an object")
@@ -207,7 +218,8 @@ def _parse_line(tables, i, raw, fail, require_prices) -> EntryLine | None:
         bad = True
         fail(f"{at}.{name}", message)
 
-    for key in sorted(k for k in raw if k not in LINE_FIELDS):
+    allowed = LINE_FIELDS | {"template_line"} if from_template else LINE_FIELDS
+    for key in sorted(k for k in raw if k not in allowed):
         err(str(key)[:40], "unknown field")
 
     def number(name, required=False, positive=False, at_most=None):
@@ -221,8 +233,8 @@ def _parse_line(tables, i, raw, fail, require_prices) -> EntryLine | None:
         except ValueError as exc:
             err(name, str(exc))
             return None
-        if positive and out == 0:
-            err(name, "must be greater than zero")
+        if positive and out < MIN_QUANTITY:
+            err(name, f"must be at least {MIN_QUANTITY}")
         if at_most is not None and out > at_most:
             err(name, f"must not exceed {at_most}")
         return out
@@ -231,8 +243,8 @@ def _parse_line(tables, i, raw, fail, require_prices) -> EntryLine | None:
     unit_price = number("unit_price", required=require_prices)
     if unit_price is None and not require_prices:
         unit_price = ZERO
-    energy_total = number("energy_kwh")
-    energy_unit = number("energy_kwh_per_unit")
+    energy_total = number("energy_kwh", positive=True)
+    energy_unit = number("energy_kwh_per_unit", positive=True)
     if energy_total is not None and energy_unit is not None:
         err("energy_kwh", "give energy_kwh (line total) or energy_kwh_per_unit, not both")
     weight = number("weight_kg")
@@ -310,6 +322,8 @@ def landed_cost(tables, entry: Entry, extra_rate: Decimal = ZERO) -> dict:
     cost_docs = []
     for name, amount, currency in entry.costs:
         conv = convert(currency)
+        if amount / conv.rate > MAX_AMOUNT:
+            raise InputError.field(f"costs.{name}", f"over {MAX_AMOUNT} USD")
         usd = conv.to_usd(amount)
         costs_usd[name] += usd
         cost_docs.append({"cost": name, "amount": fmt_money(amount), "currency": currency,
@@ -320,7 +334,11 @@ def landed_cost(tables, entry: Entry, extra_rate: Decimal = ZERO) -> dict:
     prices = []
     for line in entry.lines:
         conv = convert(line.currency)
-        prices.append((line.quantity * line.unit_price, conv, conv.to_usd(line.quantity * line.unit_price)))
+        price = line.quantity * line.unit_price
+        if price / conv.rate > MAX_AMOUNT:
+            raise InputError.field(f"lines.{line.index}.unit_price",
+                                   f"quantity x unit price is over {MAX_AMOUNT} USD for one line")
+        prices.append((price, conv, conv.to_usd(price)))
 
     # Allocation weights.
     if entry.allocation == "weight":
@@ -350,6 +368,12 @@ def landed_cost(tables, entry: Entry, extra_rate: Decimal = ZERO) -> dict:
     results = []
     for k, line in enumerate(entry.lines):
         price, conv, price_usd = prices[k]
+        unstated = [n for n in INCLUDED[line.incoterm] if n not in stated]
+        if unstated:
+            assumptions.append({"fact": "costs." + unstated[0], "assumption": (
+                f"line {line.id} is {line.incoterm}, whose price includes "
+                + ", ".join(n.replace("_", " ") for n in unstated)
+                + ": not stated, so taken as zero (the dutiable value is overstated by any such cost)")})
         included = [n for n in INCLUDED[line.incoterm] if n in stated]
         deductions = {n: shares[n][k] for n in included}
         base = price_usd - sum(deductions.values(), ZERO)
@@ -357,19 +381,25 @@ def landed_cost(tables, entry: Entry, extra_rate: Decimal = ZERO) -> dict:
             raise InputError.field(f"lines.{line.index}.unit_price", (
                 f"the {line.incoterm} price ({fmt_money(price_usd)} USD) is less than the freight and insurance "
                 f"it includes ({fmt_money(sum(deductions.values(), ZERO))} USD)"))
-        if line.incoterm == "DDP":
-            dutiable, doc = _ddp_back_out(tables, entry, line, base)
-            assumptions.append({"fact": f"lines.{line.index}.incoterm", "assumption": (
-                f"line {line.id} is DDP: the duties computed here are taken to be inside the price and backed out "
-                "of it; MPF and HMF are taken to be outside it")})
-        else:
-            dutiable = base
-            doc = quote(tables, _line_input(tables, entry, line, dutiable))
+        try:
+            if line.incoterm == "DDP":
+                dutiable, doc = _ddp_back_out(tables, entry, line, base)
+                assumptions.append({"fact": f"lines.{line.index}.incoterm", "assumption": (
+                    f"line {line.id} is DDP: the duties computed here are taken to be inside the price and backed "
+                    "out of it; MPF and HMF are taken to be outside it")})
+            else:
+                dutiable = base
+                doc = quote(tables, _line_input(tables, entry, line, dutiable))
+        except InputError as exc:
+            raise _rekey(exc, line) from None
+        except NotCovered as exc:
+            raise NotCovered(f"line {line.index} ({line.id}): {exc.message}", exc.hint,
+                             f"lines.{line.index}.{exc.field}") from None
         results.append((line, price, conv, price_usd, deductions, dutiable, doc))
 
     # Entry fees.
     mpf_fee, hmf_fee = tables.fees.get("mpf"), tables.fees.get("hmf")
-    mpf_lines = [r for r in results if not _mpf_exempt(mpf_fee, r[0])]
+    mpf_lines = [r for r in results if not _mpf_exempt(mpf_fee, r[6])]
     mpf_base = sum((r[5] for r in mpf_lines), ZERO)
     fees = []
     mpf_alloc = [ZERO] * len(results)
@@ -473,13 +503,36 @@ def landed_cost(tables, entry: Entry, extra_rate: Decimal = ZERO) -> dict:
     )
 
 
+# Engine fields that a landed-cost line states under another name.
+_LINE_FIELD = {"value": "unit_price", "steel_content_value": "steel_content_share",
+               "aluminum_content_value": "aluminum_content_share", "copper_content_value": "copper_content_share",
+               "us_content_value": "us_content_share", "aam_content_value": "aam_content_share",
+               "entry_date": "entry_date", "loaded_date": "loaded_date", "mode": "mode"}
+
+
+def _rekey(exc: InputError, line: EntryLine) -> InputError:
+    """An engine error on a line, named by the line's own field."""
+    errors = {}
+    for name, msgs in exc.errors.items():
+        field = _LINE_FIELD.get(name, name)
+        key = field if field in ("entry_date", "loaded_date", "mode") else f"lines.{line.index}.{field}"
+        errors.setdefault(key, []).extend(msgs)
+    first = next(iter(errors))
+    return InputError(f"line {line.index} ({line.id}): {first}: {errors[first][0]}", errors)
+
+
 def _money_doc_exact(amount: Decimal, currency: str) -> dict:
     return {"amount": fmt_rate(amount), "currency": currency}
 
 
-def _mpf_exempt(fee, line: EntryLine) -> bool:
-    pref = dict(line.duty_fields).get("preference")
-    return bool(fee and isinstance(pref, str) and pref.strip().upper() in fee.exempt_preferences)
+def _mpf_exempt(fee, doc: dict) -> bool:
+    """Exempt only where the duty stack actually applied an exempt FTA preference."""
+    if fee is None:
+        return False
+    for layer in doc["layers"]:
+        if layer["program"] == "mfn" and "/special/" in layer["measure_id"]:
+            return layer["measure_id"].rsplit("/special/", 1)[1] in fee.exempt_preferences
+    return False
 
 
 def _line_input(tables, entry: Entry, line: EntryLine, dutiable: Decimal):
@@ -495,20 +548,46 @@ def _line_input(tables, entry: Entry, line: EntryLine, dutiable: Decimal):
 
 
 def _ddp_back_out(tables, entry: Entry, line: EntryLine, target: Decimal):
-    """The largest dutiable value V (to the cent) with V + duty(V) <= target."""
-    lo, hi = 0, int(target * 100)
-    best = None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        v = Decimal(mid) / 100
-        doc = quote(tables, _line_input(tables, entry, line, v))
-        if v + Decimal(doc["total_duty"]) <= target:
-            best, lo = (v, doc), mid + 1
+    """The largest dutiable value V (to the cent) with V + duty(V) <= target.
+
+    A few Newton steps on V + duty(V) = target (duty is close to linear in V),
+    then a bisection over a bracket of a few dollars; about 10 quotes a line.
+    """
+    cache = {}
+
+    def total(cents_v: int):
+        if cents_v not in cache:
+            v = Decimal(cents_v) / 100
+            doc = quote(tables, _line_input(tables, entry, line, v))
+            cache[cents_v] = (v + Decimal(doc["total_duty"]), doc)
+        return cache[cents_v]
+
+    top = int(target * 100)
+    guess = top
+    for _ in range(4):
+        t, _doc = total(guess)
+        v = Decimal(guess) / 100
+        rate = (t - v) / v if v else ZERO
+        nxt = max(0, min(top, int((target / (1 + rate)) * 100)))
+        if nxt == guess:
+            break
+        guess = nxt
+    lo, hi = max(0, guess - 500), min(top, guess + 500)
+    if total(lo)[0] > target:
+        lo = 0
+    if total(hi)[0] <= target:
+        lo = hi
+    while lo < hi:                      # invariant: total(lo) <= target
+        mid = (lo + hi + 1) // 2
+        if total(mid)[0] <= target:
+            lo = mid
         else:
             hi = mid - 1
-    if best is None:
-        best = (ZERO, quote(tables, _line_input(tables, entry, line, ZERO)))
-    return best
+    t, doc = total(lo)
+    if t > target:                      # even a zero value does not fit (e.g. a specific duty)
+        raise InputError.field(f"lines.{line.index}.unit_price",
+                               "the DDP price is below the duties and costs it includes")
+    return Decimal(lo) / 100, doc
 
 
 __all__ = ["parse_entry", "landed_cost", "Entry", "EntryLine", "INCOTERMS", "COSTS"]

@@ -150,6 +150,8 @@ def expand(template: Template, fill: dict | None, defaults: dict) -> list[dict]:
         bad = sorted(k for k in override if k not in LINE_OVERRIDES)
         if bad:
             raise InputError.field(f"fill.{x.id}", f"unknown field(s): {', '.join(bad)}")
+        if "omit" in override and not isinstance(override["omit"], bool):
+            raise InputError.field(f"fill.{x.id}.omit", "must be true or false")
         if override.get("omit") is True:
             continue
         line = {"id": x.id, "description": x.description, "hts": hts.dotted(x.hts), "unit": x.unit,

@@ -16,6 +16,7 @@ from .line_input import parse_date
 from .reference import value_doc
 
 MAX_SHIPMENTS = 24
+MAX_LINE_PRICINGS = 10_000   # shipments x lines priced by one request
 
 
 def schedule(tables, data) -> dict:
@@ -33,12 +34,21 @@ def schedule(tables, data) -> dict:
         if not isinstance(s, dict) or set(s) - {"entry_date", "export_date", "loaded_date", "name"}:
             raise InputError.field(f"shipments.{i}", "must be an object with entry_date and optional "
                                                      "export_date, loaded_date, name")
+        if s.get("name") is not None and (not isinstance(s["name"], str) or len(s["name"]) > 200):
+            raise InputError.field(f"shipments.{i}.name", "must be text of at most 200 characters")
         try:
             entry = parse_entry(tables, {**base, **s})
         except InputError as exc:
             raise InputError(f"shipments.{i}: {exc.message}",
                              {f"shipments.{i}.{k}": v for k, v in exc.errors.items()}) from None
-        priced.append((entry, landed_cost(tables, entry)))
+        if len(entry.lines) * len(shipments) > MAX_LINE_PRICINGS:
+            raise InputError.field("shipments", f"shipments x lines may be at most {MAX_LINE_PRICINGS} per request "
+                                                f"({len(shipments)} x {len(entry.lines)})")
+        try:
+            priced.append((entry, landed_cost(tables, entry)))
+        except InputError as exc:
+            raise InputError(f"shipments.{i}: {exc.message}",
+                             {f"shipments.{i}.{k}": v for k, v in exc.errors.items()}) from None
     order = sorted(range(len(priced)), key=lambda k: priced[k][0].entry_date)
     out_shipments = []
     for k in order:

@@ -69,7 +69,7 @@ def test_mpf_minimum_and_maximum(price):
     # 250,000 x 0.3464% = 866.00, above the FY2026 maximum: 651.50
     assert (mpf["amount"], mpf["clamped_to"]) == ("651.50", "maximum")
     # FY2025 limits apply to an entry of 2025-09-30: maximum 634.62
-    fy25 = price({**ENTRY, "entry_date": "2025-09-30", "mode": "air", "costs": {},
+    fy25 = price({**ENTRY, "entry_date": "2025-09-30", "export_date": "2025-09-01", "mode": "air", "costs": {},
                   "lines": [{**CELLS, "quantity": "2500", "unit_price": "100"}]})
     assert fy25["fees"][0]["amount"] == "634.62"
 
@@ -112,7 +112,7 @@ def test_cny_quote_converted_at_the_export_dates_rate(price):
     assert caller["lines"][0]["price_usd"] == "100000.00" and caller["lines"][0]["fx"]["source"] == "caller"
     # An export date the table does not cover is an error naming fx_rates, not a silent rate.
     with pytest.raises(Exception) as exc:
-        price({**body, "export_date": "2026-06-05"})
+        price({**body, "entry_date": "2026-07-10", "export_date": "2026-06-05"})
     assert "fx_rates.CNY" in exc.value.errors
 
 
@@ -170,7 +170,7 @@ def test_bess_cn_vs_kr_vs_domestic_on_two_dates(tables):
             landed = Decimal(q["landed_cost"])
             # 4,480 cells x 0.896 kWh = 4,014.08 kWh
             assert q["energy_kwh"] == "4014.08"
-            assert q["per_kwh"] == str((landed / Decimal("4014.08")).quantize(Decimal("0.0001")))
+            assert Decimal(q["per_kwh"]) == (landed / Decimal("4014.08")).quantize(Decimal("0.0001"))
             assert Decimal(q["difference_vs_domestic"]) == landed - Decimal("800000")
             assert sum(Decimal(x["duty"]["total"]) for x in q["detail"]["lines"]) == Decimal(q["duty"])
         assert Decimal(kr["landed_cost"]) < Decimal(cn["landed_cost"])
@@ -306,3 +306,97 @@ def test_price_csv_file(tmp_path):
                             "status,error")
     assert ",48400.00,0.484,USD," in rows[1]
     assert ",not_covered,HTS 9999.99.99 is not covered" in rows[-1]
+
+
+# ------------------------------------------------ edge cases found in review
+
+E = {"entry_date": "2026-03-02", "export_date": "2026-02-01", "mode": "vessel"}
+L = {"hts": "8507.60.00.20", "origin": "CN", "quantity": "100", "unit_price": "50"}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**E, "lines": [{**L, "quantity": "1E-30"}]}, "lines.0.quantity"),
+    ({**E, "lines": [{**L, "energy_kwh": "1e-30"}]}, "lines.0.energy_kwh"),
+    ({**E, "fx_rates": {"CNY": "1e-30"}, "lines": [{**L, "currency": "CNY"}]}, "fx_rates.CNY"),
+    ({**E, "fx_rates": {"cny": "7", "CNY": "8"}, "lines": [{**L, "currency": "CNY"}]}, "fx_rates.CNY"),
+    ({**E, "lines": [L, {**L, "quantity": "1000001", "unit_price": "1000000"}]}, "lines.1.unit_price"),
+    ({**E, "lines": [{**L, "origin": "KR", "preference": "S"}]}, "lines.0.preference"),
+    ({**E, "export_date": "2026-06-01", "lines": [L]}, "export_date"),
+    ({**E, "lines": [{**L, "id": "a"}, {**L, "id": "a", "origin": "VN"}]}, "lines.1.id"),
+    ({**E, "lines": [{**L, "id": "2"}, L]}, "lines.1.id"),
+    ({**E, "lines": [{**L, "template_line": "bess_project/cells"}]}, "lines.0.template_line"),
+    ({**E, "name": 5, "lines": [L]}, "name"),
+    ({**E, "template": "bess_project", "fill": {"cells": {"omit": "yes"}}}, "fill.cells.omit"),
+])
+def test_review_cases_are_400_naming_the_field(client, body, field):
+    r = client.post("/v1/landed-cost", json=body)
+    assert r.status_code == 400, r.get_data(as_text=True)[:300]
+    assert field in r.get_json()["errors"], r.get_json()
+
+
+def test_uncovered_hts_in_a_line_is_a_404_naming_the_line(client):
+    r = client.post("/v1/landed-cost", json={**E, "lines": [L, {**L, "hts": "9999.99.99"}]})
+    assert r.status_code == 404 and "lines.1.hts" in r.get_json()["errors"]
+    c = client.post("/v1/compare", json={**E, "domestic": {"delivered_price": "1"},
+                                         "imported": [{"lines": [{**L, "hts": "9999.99.99"}]}]})
+    assert c.status_code == 404 and "imported.0.lines.0.hts" in c.get_json()["errors"]
+
+
+def test_lone_surrogates_are_400_not_500(client):
+    for raw in (b'{"entry_date": "2026-03-02", "lines": [{"description": "\\ud800"}]}',
+                b'{"\\ud800": 1, "lines": []}',
+                b'{"lines": [{"\\udc80x": 1}]}'):
+        for path in ("/v1/landed-cost", "/v1/duty", "/v1/schedule"):
+            r = client.post(path, data=raw, content_type="application/json")
+            assert r.status_code == 400 and r.get_json()["code"] == "malformed_json", (path, raw)
+    # a valid surrogate pair (an emoji) is text and is kept
+    r = client.post("/v1/landed-cost", json={**E, "lines": [{**L, "description": "cells \U0001F50B"}]})
+    assert r.status_code == 200 and r.get_json()["lines"][0]["description"] == "cells \U0001F50B"
+
+
+def test_mpf_exemption_needs_the_preference_to_apply(price):
+    # S+ is not in 8507.60.00.20's special column: column 1 general applies, so MPF is charged.
+    doc = price({**E, "lines": [{**L, "origin": "MX", "preference": "S+"}]})
+    mpf = doc["fees"][0]
+    assert mpf["applied"] and mpf["amount"] == "33.58" and mpf["exempt_lines"] == []
+    # S (USMCA) is listed: duty-free special rate applied, MPF exempt.
+    doc = price({**E, "lines": [{**L, "origin": "MX", "preference": "S"}]})
+    assert doc["fees"][0]["amount"] == "0.00"
+
+
+def test_dap_without_inland_freight_is_a_reported_assumption(price):
+    doc = price({**E, "costs": {"international_freight": "100"}, "lines": [{**L, "incoterm": "DAP"}]})
+    assert doc["lines"][0]["dutiable_value"] == "4900.00"     # 5,000 less the stated 100 freight
+    facts = {a["fact"] for a in doc["assumptions"]}
+    assert "costs.insurance" in facts
+
+
+def test_ddp_back_out_is_fast_and_exact(price):
+    import time
+    lines = [{**L, "incoterm": "DDP", "unit_price": str(150 + i), "aluminum_content_share": "0.1"}
+             for i in range(200)]
+    started = time.perf_counter()
+    doc = price({**E, "mode": "air", "costs": {"international_freight": "1000"}, "lines": lines})
+    elapsed = time.perf_counter() - started
+    for x in doc["lines"]:
+        v, duty = Decimal(x["dutiable_value"]), Decimal(x["duty"]["total"])
+        target = Decimal(x["price_usd"]) - Decimal(x["included_in_price"]["international_freight"])
+        assert v + duty <= target   # the largest such value to the cent:
+        nxt = price({**E, "mode": "air", "lines": [{**L, "quantity": "1", "unit_price": str(v + Decimal("0.01")),
+                                                     "aluminum_content_share": "0.1"}]}) if x["index"] == 0 else None
+        if nxt:
+            assert v + Decimal("0.01") + Decimal(nxt["lines"][0]["duty"]["total"]) > target
+    print(f"200 DDP lines: {elapsed:.2f} s")   # reported, not asserted
+
+
+def test_schedule_and_compare_names_must_be_text(client):
+    r = client.post("/v1/schedule", json={"lines": [L], "shipments": [{"entry_date": "2026-03-02", "name": 3}]})
+    assert r.status_code == 400 and "shipments.0.name" in r.get_json()["errors"]
+    r = client.post("/v1/compare", json={**E, "domestic": {"name": 5, "delivered_price": "1"},
+                                         "imported": [{"lines": [L]}]})
+    assert r.status_code == 400 and "domestic.name" in r.get_json()["errors"]
+    r = client.post("/v1/schedule?format=csv", json={"lines": [L], "shipments": [{"entry_date": "2026-03-02"}]})
+    assert r.status_code == 400 and "format" in r.get_json()["errors"]
+    big = {"lines": [L] * 1000, "shipments": [{"entry_date": "2026-03-02"}] * 11}
+    r = client.post("/v1/schedule", json=big)
+    assert r.status_code == 400 and "shipments" in r.get_json()["errors"]

@@ -7,6 +7,7 @@ its spreadsheet rows, and reading a JSON body strictly.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 from flask import Response, current_app, g, jsonify, request
@@ -67,7 +68,24 @@ def read_json() -> dict:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "the body must be a JSON object")
+    if _ESCAPED_SURROGATE.search(raw) and _has_lone_surrogate(data):
+        raise ApiError(400, "malformed_json", "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                                              "which is not text")
     return data
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(node) -> bool:
+    if isinstance(node, str):
+        return bool(_SURROGATE.search(node))
+    if isinstance(node, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_lone_surrogate(v) for v in node)
+    return False
 
 
 def tables():

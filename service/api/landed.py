@@ -42,7 +42,8 @@ def compare_view(ext=None):
 
 @bp.post("/v1/schedule")
 def schedule_view():
-    _post_format()
+    if _post_format() != "json":
+        raise InputError.field("format", "a schedule is served as JSON only")
     return jsonify(schedule(tables(), read_json()))
 
 

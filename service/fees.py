@@ -8,19 +8,19 @@ value.
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from .errors import NotCovered
 from .money import cents, fmt_money, fmt_rate
+from .periods import Dated, on_day
 
 
 @dataclass
 class Fee:
     @dataclass(frozen=True)
-    class Value:
+    class Value(Dated):
         start: date
         end: date | None
         rate: Decimal
@@ -30,8 +30,6 @@ class Fee:
         confidence: str
         where: str
 
-        def covers(self, day: date) -> bool:
-            return self.start <= day and (self.end is None or day < self.end)
 
     id: str
     title: str
@@ -45,10 +43,7 @@ class Fee:
         self._starts = [v.start for v in self.values]
 
     def value_on(self, day: date) -> "Fee.Value | None":
-        i = bisect.bisect_right(self._starts, day) - 1
-        if i >= 0 and self.values[i].covers(day):
-            return self.values[i]
-        return None
+        return on_day(self.values, self._starts, day)
 
     def boundaries(self) -> list[date]:
         return [d for v in self.values for d in (v.start, v.end) if d]

@@ -17,7 +17,6 @@ rounded half-up to the cent.
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import pycountry
 
 from .errors import InputError, TableError
 from .money import cents, fmt_rate, parse_decimal
+from .periods import Dated, on_day
 
 _RATE = re.compile(r"^\d+(\.\d{1,8})?$")
 MIN_RATE = Decimal("0.000001")   # bounds for a caller's rate (units per USD)
@@ -36,7 +36,7 @@ MAX_RATE = Decimal("1000000000")
 
 
 @dataclass(frozen=True)
-class FxValue:
+class FxValue(Dated):
     start: date
     end: date | None
     rate: Decimal          # units of the currency per 1 USD
@@ -44,8 +44,6 @@ class FxValue:
     confidence: str
     where: str
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
 
 
 @dataclass
@@ -58,10 +56,7 @@ class FxCurrency:
         self._starts = [v.start for v in self.values]
 
     def value_on(self, day: date) -> FxValue | None:
-        i = bisect.bisect_right(self._starts, day) - 1
-        if i >= 0 and self.values[i].covers(day):
-            return self.values[i]
-        return None
+        return on_day(self.values, self._starts, day)
 
 
 @dataclass(frozen=True)

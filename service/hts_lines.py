@@ -1,16 +1,16 @@
 """Covered HTSUS lines: description, unit and dated column 1 rates."""
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from datetime import date
 
 from . import hts
+from .periods import Dated, on_day
 from .rates import Rate
 
 
 @dataclass(frozen=True)
-class LineRate:
+class LineRate(Dated):
     start: date
     end: date | None
     general: Rate
@@ -21,8 +21,6 @@ class LineRate:
     confidence: str
     where: str
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
 
 
 @dataclass(eq=False)
@@ -43,7 +41,4 @@ class HtsLine:
         return hts.dotted(self.digits)
 
     def rate_on(self, day: date) -> LineRate | None:
-        i = bisect.bisect_right(self._starts, day) - 1
-        if i >= 0 and self.rates[i].covers(day):
-            return self.rates[i]
-        return None
+        return on_day(self.rates, self._starts, day)

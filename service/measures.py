@@ -8,10 +8,11 @@ overwritten: a change of rate is a new dated value.
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from .periods import Dated, on_day
 
 # Value bases a duty can be charged on.
 VALUE_BASES = (
@@ -61,7 +62,7 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class Value:
+class Value(Dated):
     start: date
     end: date | None
     cite: str
@@ -82,8 +83,6 @@ class Value:
     note: str | None = None
     where: str = ""
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
 
     def rate_for_exporter(self, exporter: str | None) -> tuple[Decimal | None, str | None]:
         """Rate for a named exporter, or the all-others/country-wide rate."""
@@ -119,10 +118,7 @@ class Measure:
         self._starts = [v.start for v in self.values]
 
     def value_on(self, day: date) -> Value | None:
-        i = bisect.bisect_right(self._starts, day) - 1
-        if i >= 0 and self.values[i].covers(day):
-            return self.values[i]
-        return None
+        return on_day(self.values, self._starts, day)
 
     def matches_hts(self, digits: str) -> bool:
         if not any(digits.startswith(p) for p in self.hts):

@@ -30,7 +30,7 @@ from decimal import Decimal
 from . import fx as fxmod
 from .errors import InputError, NotCovered
 from .fees import fee_amount
-from .line_input import MODES, parse_date, parse_line
+from .line_input import parse_date, parse_line, parse_mode
 from .money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_rate, parse_amount, per_unit, rate6
 from .projects import SHARES, expand, get_template
 from .quote import quote
@@ -128,11 +128,7 @@ def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
         fail("export_date", "must not be after entry_date (goods are exported before they are entered)")
     if entry_date and loaded_date and loaded_date > entry_date:
         fail("loaded_date", "must not be after entry_date")
-    mode = data.get("mode")
-    if mode is not None and (not isinstance(mode, str) or mode.lower() not in MODES):
-        fail("mode", f"must be one of {', '.join(MODES)}")
-        mode = None
-    mode = mode.lower() if isinstance(mode, str) else None
+    mode = guard("mode", parse_mode, data["mode"]) if data.get("mode") is not None else None
     allocation = data.get("allocation", "value")
     if allocation not in ALLOCATIONS:
         fail("allocation", f"must be one of {', '.join(ALLOCATIONS)}")

@@ -70,7 +70,7 @@ def parse_date(text, name: str) -> date:
     return day
 
 
-def _mode(v, _aliases=None):
+def parse_mode(v, _aliases=None):
     if not isinstance(v, str) or v.strip().lower() not in MODES:
         raise ValueError(f"must be one of {', '.join(MODES)}")
     return v.strip().lower()
@@ -137,7 +137,7 @@ _PARSERS = {
     "value": _amount("value"),
     "quantity": _amount("quantity"),
     **{name: _amount(name) for name in CONTENT_FIELDS},
-    "mode": _mode,
+    "mode": parse_mode,
     "preference": _preference,
     "exporter": _text,
     "facts": _facts,
@@ -188,4 +188,4 @@ def parse_line(data: dict, aliases: dict[str, str] | None = None) -> LineInput:
     return LineInput(**out)
 
 
-__all__ = ["LineInput", "parse_line", "parse_date", "CONTENT_FIELDS", "FIELDS"]
+__all__ = ["LineInput", "parse_line", "parse_date", "parse_mode", "CONTENT_FIELDS", "FIELDS"]

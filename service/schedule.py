@@ -12,7 +12,6 @@ from collections import OrderedDict
 
 from .errors import InputError
 from .landed_cost import landed_cost, parse_entry
-from .line_input import parse_date
 from .reference import value_doc
 
 MAX_SHIPMENTS = 24
@@ -115,4 +114,4 @@ def _measure_changes(tables, entry, start, end) -> list[dict]:
     return sorted(seen.values(), key=lambda d: (d["day"], d["measure_id"]))
 
 
-__all__ = ["schedule", "parse_date"]
+__all__ = ["schedule"]

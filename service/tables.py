@@ -96,6 +96,7 @@ class Tables:
     stack_cache: dict = field(default_factory=dict, repr=False)
     fx: object = None                       # service.fx.FxTable (currency conversion)
     templates: dict = field(default_factory=dict, repr=False)  # service.projects.Template by id
+    _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:
         self.by_prefix = defaultdict(list)
@@ -131,7 +132,12 @@ class Tables:
         return found
 
     def boundaries(self) -> list[date]:
-        """Every date on which some measure or line rate starts or ends."""
+        """Every date on which some measure or line rate starts or ends (computed once)."""
+        if self._boundaries is None:
+            self._boundaries = self._compute_boundaries()
+        return self._boundaries
+
+    def _compute_boundaries(self) -> list[date]:
         days = set()
         for m in self.measures.values():
             days.update(m.boundaries())

@@ -115,7 +115,6 @@ def mutations(path):
         ]
         return out
     if path == "/v1/compare":
-        target = ("imported", 0)
         lines = base["imported"][0]["lines"]
 
         def with_line(line):
@@ -125,7 +124,6 @@ def mutations(path):
                 ("negative domestic", {**base, "domestic": {"delivered_price": "-1"}}, "application/json"),
                 ("NaN domestic", {**base, "domestic": {"delivered_price": "NaN"}}, "application/json"),
                 ("eleven quotes", {**base, "imported": [{"lines": lines}] * 11}, "application/json")]
-        del target
     else:
         def with_line(line):
             return {**base, line_key: [line]}

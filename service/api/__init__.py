@@ -10,7 +10,7 @@ import json
 import re
 from decimal import Decimal
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify, request
 
 from .. import spreadsheet
 from ..app import ApiError, _reject_constant
@@ -90,7 +90,3 @@ def _has_lone_surrogate(node) -> bool:
 
 def tables():
     return g.tables
-
-
-def limit(name: str) -> int:
-    return current_app.config[name]

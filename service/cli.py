@@ -160,7 +160,13 @@ def main(argv=None) -> int:
         print(json.dumps(result, indent=2) if args.json else render_text(result))
         return 0
     except TableError as exc:
-        print(f"tariff tables invalid: {exc.where}: {exc.reason}", file=sys.stderr)
+        errors = getattr(exc, "errors", [exc])
+        if len(errors) == 1:
+            print(f"tariff tables invalid: {exc.where}: {exc.reason}", file=sys.stderr)
+        else:
+            print(f"tariff tables invalid: {len(errors)} errors", file=sys.stderr)
+            for error in errors:
+                print(f"  {error.where}: {error.reason}", file=sys.stderr)
         return 2
     except InputError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -11,6 +11,23 @@ class TableError(Exception):
         self.reason = reason
 
 
+class TableErrors(TableError):
+    """Several table defects found in one run (the loader collects them all).
+
+    ``errors`` lists every :class:`TableError`; ``where``/``reason`` are the
+    first one's, so code that reports a single error still works.
+    """
+
+    def __init__(self, errors: list[TableError]):
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first.where, first.reason + more)
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{e.where}: {e.reason}" for e in self.errors)
+
+
 class InputError(ValueError):
     """A caller's input is malformed or incomplete (HTTP 400).
 

@@ -79,7 +79,7 @@ def normalize_currency(code, name: str = "currency") -> str:
 
 def load_fx(loader, path: Path) -> FxTable:
     """Read ``fx/rates.yaml`` with the tables' strict loader helpers."""
-    from .tables import _date, _expect_map, _keys, _list, _periods, _text, _choice, CONFIDENCE
+    from .tables import _confidence, _date, _expect_map, _keys, _list, _periods, _text
     node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
     _keys(node, {"id", "title", "basis", "currencies"}, {"note"})
     cur_node = _expect_map(node.get("currencies"), node.where("currencies"))
@@ -100,7 +100,7 @@ def load_fx(loader, path: Path) -> FxTable:
             if not isinstance(rate, str) or not _RATE.match(rate) or Decimal(rate) == 0:
                 raise TableError(v.where("rate"), f"bad rate {rate!r}: units per USD such as \"7.1069\"")
             values.append(FxValue(_date(v, "from"), _date(v, "to", False), Decimal(rate), _text(v, "cite"),
-                                  _choice(v, "confidence", CONFIDENCE, "confirmed"), v.where()))
+                                  _confidence(v), v.where()))
         _periods(values, items.where, f"fx {code}")
         currencies[code] = FxCurrency(code, tuple(values))
     return FxTable(_text(node, "title"), _text(node, "basis"), currencies)

@@ -20,6 +20,7 @@ class LineRate(Dated):
     url: str | None
     confidence: str
     where: str
+    checked: str | None = None  # what the rate text was checked against (HTSUS revision), and when
 
 
 

@@ -28,6 +28,23 @@ CONFIDENCE = ("confirmed", "likely", "unconfirmed")
 MODES = ("vessel", "air", "truck", "rail", "other")
 CONDITIONS = ("always", "preference", "in_transit", "layer", "us_content", "claim")
 EXTENTS = ("whole", "covered_part")
+# A measure's standing in court (shown next to its layer; never changes the duty as assessed).
+LEGAL_STATES = ("challenged", "enjoined", "struck_down", "upheld")
+
+
+@dataclass(frozen=True)
+class LegalStatus:
+    """Litigation or contested collection of a measure, reported with its layer."""
+
+    state: str
+    since: date
+    summary: str
+    cite: str
+    confidence: str
+
+    def as_dict(self) -> dict:
+        return {"state": self.state, "since": self.since.isoformat(), "summary": self.summary,
+                "citation": self.cite, "confidence": self.confidence}
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,10 @@ class Value(Dated):
     confidence: str = "confirmed"
     note: str | None = None
     where: str = ""
+    checked: str | None = None          # what the value was checked against, and when
+    # For an all-in rate: the heading filed (at 0) when the column 1 rate is
+    # already at or above the all-in rate (the "net-of-MFN" pair of headings).
+    heading_at_or_above: str | None = None
 
 
     def rate_for_exporter(self, exporter: str | None) -> tuple[Decimal | None, str | None]:
@@ -112,6 +133,7 @@ class Measure:
     condition_args: dict = field(default_factory=dict)
     requires: Requirement | None = None
     open_question: str | None = None
+    legal_status: LegalStatus | None = None
     _starts: list = field(default_factory=list, repr=False)
 
     def __post_init__(self):

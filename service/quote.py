@@ -190,10 +190,15 @@ def _quote(tables, line: LineInput) -> dict:
         m, v = o.measure, o.value
         rate, exporter = v.rate_for_exporter(line.exporter)
         note = v.note
+        o.filed_heading = v.heading
         if v.all_in is not None:
             rate = max(v.all_in - column1, ZERO)
             note = (f"all-in {fmt_rate(v.all_in)} less column 1 rate {fmt_rate(rate6(column1))}"
                     + (f"; {v.note}" if v.note else ""))
+            if column1 >= v.all_in and v.heading_at_or_above:
+                o.filed_heading = v.heading_at_or_above
+                note = (f"column 1 rate {fmt_rate(rate6(column1))} is at or above the all-in "
+                        f"{fmt_rate(v.all_in)}: no additional duty" + (f"; {v.note}" if v.note else ""))
         if v.exporter_rates:
             if exporter:
                 note = f"exporter-specific rate for {exporter}"
@@ -209,7 +214,7 @@ def _quote(tables, line: LineInput) -> dict:
         o.rate = rate
         base = bases[m.id]
         layer = {
-            "program": m.program, "heading": v.heading or v.case, "rate": fmt_rate(rate),
+            "program": m.program, "heading": o.filed_heading or v.case, "rate": fmt_rate(rate),
             "value_base": v.base if not o.carve_outs else _reduced_base_name(v.base, o),
             "base_amount": fmt_money(base), "duty": fmt_money(cents(base * rate)), "measure_id": m.id,
             "citation": v.cite, "confidence": v.confidence,
@@ -222,6 +227,9 @@ def _quote(tables, line: LineInput) -> dict:
             layer["note"] = (layer.get("note", "") + "; " if layer.get("note") else "") + o.reason
         if m.open_question:
             layer["open_question"] = m.open_question
+        if m.legal_status is not None:
+            layer["legal_status"] = m.legal_status.as_dict()
+            warnings.append(_legal_status_warning(m, o.filed_heading or v.case))
         layers.append(layer)
         if v.confidence != "confirmed":
             warnings.append(f"{m.id} ({v.heading or v.case}) rests on facts rated '{v.confidence}': {v.cite}")
@@ -252,6 +260,12 @@ def _quote(tables, line: LineInput) -> dict:
         assumptions=assumptions,
         warnings=warnings,
     )
+
+
+def _legal_status_warning(m, heading) -> str:
+    s = m.legal_status
+    return (f"{m.id} ({heading}) is {s.state.replace('_', ' ')} since {s.since}: {s.summary} "
+            f"[{s.cite}]; the duty is shown as assessed at entry")
 
 
 def _reduced_base_name(base: str, o) -> str:

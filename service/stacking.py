@@ -44,6 +44,7 @@ class Outcome:
     # Parts of the value this layer does not reach: (kind, outcome-or-None, heading)
     carve_outs: list = field(default_factory=list)
     whole_exemption_heading: str | None = None
+    filed_heading: str | None = None    # heading filed for an applied layer (all-in pairs choose one)
 
 
 @dataclass

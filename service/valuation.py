@@ -69,16 +69,17 @@ def filing_lines(tables, line: LineInput, hline, mfn_layer, applied, outcomes, b
             v = o.value
             if not v.heading or v.base == "aam_content":
                 continue
+            heading = o.filed_heading or v.heading
             if v.base in CONTENT_BASES:
                 if portion == v.base:
-                    add(v.heading, o.measure.program, "duty")
+                    add(heading, o.measure.program, "duty")
                 continue
             carved = {(other.value.base if kind == "layer" else "us_content"): h
                       for kind, other, h in o.carve_outs}
             if portion in carved:
                 add(carved[portion], o.measure.program, "exemption")
             else:
-                add(v.heading, o.measure.program, "duty")
+                add(heading, o.measure.program, "duty")
         for o in outcomes:
             if not o.applied and o.whole_exemption_heading and o.measure.kind == "duty":
                 if not any(x["program"] == o.measure.program for x in numbers):

@@ -107,3 +107,78 @@ def test_shipped_tables_cite_every_dated_value():
     for m in tables.measures.values():
         for v in m.values:
             assert len(v.cite) >= 10, (m.id, v.start)
+
+
+# ------------------------------------------------ mistakes that used to load silently
+
+SILENT = [
+    ("scope code that matches no covered line", LISTS, '"8507.90.80", "8504.21"', '"8507.90.80", "8504.29"',
+     r"scope hts 8504\.29 matches no covered line"),
+    ("rate written as a percentage number", LISTS, 'rate: "0.25"', 'rate: "2.5"', r"ambiguous.*\"2\.5%\""),
+    ("value without a confidence label", "measures/section_301/four_year_review.yaml",
+     '        confidence: "confirmed"\n', "", r"missing key 'confidence'"),
+    ("line rate without a confidence label", BATTERIES, '        confidence: "likely"\n', "",
+     r"missing key 'confidence'"),
+    ("fee value without a confidence label", MPF, '    confidence: "confirmed"\n', "",
+     r"missing key 'confidence'"),
+    ("misspelled key gets a suggestion", LISTS, '    title: "Section 301 List 1 (25%)"',
+     '    titel: "Section 301 List 1 (25%)"', r"did you mean 'title'"),
+]
+
+
+@pytest.mark.parametrize("name, rel, old, new, reason", SILENT, ids=[c[0] for c in SILENT])
+def test_silent_mistakes_are_refused(copy, name, rel, old, new, reason):
+    corrupt(copy, rel, old, new)
+    with pytest.raises(TableError) as exc:
+        load_tables(copy)
+    assert exc.value.where.startswith(rel + ":"), exc.value.where
+    assert re.search(reason, exc.value.reason), exc.value.reason
+
+
+def test_percent_rates_are_accepted_and_exact(copy):
+    corrupt(copy, LISTS, 'rate: "0.25"', 'rate: "25%"')
+    tables = load_tables(copy)
+    value = tables.measures["section_301/lists/list_1"].values[0]
+    assert str(value.rate) == "0.25"
+
+
+def test_rates_above_100_percent_must_carry_the_sign(copy):
+    corrupt(copy, "measures/ieepa_reciprocal/reciprocal.yaml", 'rate: "125%"', 'rate: "1.25"')
+    with pytest.raises(TableError, match=r"ambiguous.*\"125%\""):
+        load_tables(copy)
+
+
+def test_every_error_is_reported_in_one_run(copy):
+    first = corrupt(copy, LISTS, 'rate: "0.25"', 'rate: "2.5"')
+    second = corrupt(copy, BATTERIES, '    unit: "No."\n', '    units: "No."\n')
+    third = corrupt(copy, MPF, 'rate: "0.003464"', 'rate: "0.3464"')  # valid fraction: not an error
+    assert third
+    with pytest.raises(TableError) as exc:
+        load_tables(copy)
+    wheres = [e.where for e in exc.value.errors]
+    assert f"{LISTS}:{first}" in wheres
+    assert any(w.startswith(BATTERIES + ":") and abs(int(w.rsplit(":", 1)[1]) - second) <= 1 for w in wheres)
+    assert len(exc.value.errors) == 2, wheres
+    done = _cli("check", "--quick", tables_dir=copy)
+    assert done.returncode == 2
+    assert "2 errors" in done.stderr and f"{LISTS}:{first}" in done.stderr and BATTERIES in done.stderr
+
+
+@pytest.mark.parametrize("missing", ["measures", "fees", "hts", "meta.yaml", "programs.yaml", "countries.yaml"])
+def test_incomplete_tables_directory_refuses_to_start(copy, missing):
+    target = copy / missing
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    with pytest.raises(TableError, match=f"required (file|folder) {re.escape(missing)}"):
+        load_tables(copy)
+    done = _cli("check", "--quick", tables_dir=copy)
+    assert done.returncode == 2 and missing in done.stderr
+
+
+def test_shipped_tables_label_every_dated_value():
+    tables = load_tables()
+    for m in tables.measures.values():
+        for v in m.values:
+            assert v.confidence in ("confirmed", "likely", "unconfirmed"), (m.id, v.start)
+    for line in tables.lines.values():
+        for r in line.rates:
+            assert r.confidence in ("confirmed", "likely", "unconfirmed"), line.code

@@ -29,7 +29,7 @@ MODES = ("vessel", "air", "truck", "rail", "other")
 CONDITIONS = ("always", "preference", "in_transit", "layer", "us_content", "claim")
 EXTENTS = ("whole", "covered_part")
 # A measure's standing in court (shown next to its layer; never changes the duty as assessed).
-LEGAL_STATES = ("challenged", "enjoined", "struck_down", "upheld")
+LEGAL_STATES = ("challenged", "ruled_unlawful_on_appeal", "enjoined", "struck_down", "upheld")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Requirement:
     equals: str
     default: str
     note: str
+    otherwise_heading: str | None = None  # heading filed when the fact rules the measure out (e.g. 9903.94.06)
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,53 @@ def _rescale(unit: dict, value: Decimal) -> dict:
 def _quote(tables, line: LineInput) -> dict:
     if line.entry_date < tables.coverage_from:
         raise InputError.field("entry_date", f"the tables cover entry dates from {tables.coverage_from}")
+    suffixes = _statistical_suffixes(tables, line)
+    if suffixes:
+        return _quote_without_suffix(tables, line, suffixes)
+    return _quote_line(tables, line)
+
+
+def _statistical_suffixes(tables, line: LineInput) -> list[str]:
+    """The covered 10-digit lines of an 8-digit code that is not itself a line (in force on the entry date)."""
+    digits = line.hts
+    if len(digits) != 8 or digits in tables.lines:
+        return []
+    return sorted(code for code, hline in tables.lines.items()
+                  if len(code) == 10 and code.startswith(digits) and hline.rate_on(line.entry_date) is not None)
+
+
+def _stack_signature(doc: dict) -> tuple:
+    """What must agree between two suffixes for the 8-digit code to have one answer."""
+    layers = tuple((x["program"], None if x["program"] == "mfn" else x["heading"], x["rate"], x["value_base"],
+                    x["duty"]) for x in doc["layers"])
+    filing = tuple(tuple(n["number"] for n in fl["numbers"] if n["role"] != "commodity") for fl in doc["filing_lines"])
+    return layers, filing, doc["total_duty"]
+
+
+def _quote_without_suffix(tables, line: LineInput, suffixes: list[str]) -> dict:
+    """An 8-digit code priced once if every statistical suffix gives the same duties; else say which to give."""
+    docs = [_quote_line(tables, LineInput(**{**line.__dict__, "hts": code})) for code in suffixes]
+    code8 = hts.dotted(line.hts)
+    listed = ", ".join(hts.dotted(c) for c in suffixes)
+    if len({_stack_signature(d) for d in docs}) > 1:
+        raise NotCovered(f"HTS {code8} is not specific enough: its statistical suffixes are charged differently "
+                         f"on {line.entry_date}", hint=f"give one of: {listed}")
+    doc = OrderedDict(docs[0])
+    doc["hts"] = code8
+    doc["hts_requested"] = code8
+    doc["description"] = doc["description"].split(": ")[0]
+    doc["layers"] = [({**x, "heading": code8, "measure_id": f"hts/{code8}"} if x["program"] == "mfn" else x)
+                     for x in doc["layers"]]
+    doc["filing_lines"] = [{**fl, "numbers": [({**n, "number": code8} if n["role"] == "commodity" else n)
+                                              for n in fl["numbers"]]} for fl in doc["filing_lines"]]
+    doc["assumptions"] = list(doc["assumptions"]) + [{
+        "fact": "hts",
+        "assumption": f"no statistical suffix given: every suffix of {code8} ({listed}) is charged the same on "
+                      f"{line.entry_date}; the entry itself must report the 10-digit statistical number"}]
+    return doc
+
+
+def _quote_line(tables, line: LineInput) -> dict:
     hline = resolve_line(tables, line.hts)
     not_applied: list[dict] = []
     mfn_layer = _mfn(tables, line, hline, not_applied)
@@ -199,7 +246,7 @@ def _quote(tables, line: LineInput) -> dict:
                 o.filed_heading = v.heading_at_or_above
                 note = (f"column 1 rate {fmt_rate(rate6(column1))} is at or above the all-in "
                         f"{fmt_rate(v.all_in)}: no additional duty" + (f"; {v.note}" if v.note else ""))
-        if v.exporter_rates:
+        if v.exporter_rates or v.other_exporters:
             if exporter:
                 note = f"exporter-specific rate for {exporter}"
             else:
@@ -264,7 +311,7 @@ def _quote(tables, line: LineInput) -> dict:
 
 def _legal_status_warning(m, heading) -> str:
     s = m.legal_status
-    return (f"{m.id} ({heading}) is {s.state.replace('_', ' ')} since {s.since}: {s.summary} "
+    return (f"{m.id} ({heading}) legal status: {s.state.replace('_', ' ')} (since {s.since}): {s.summary} "
             f"[{s.cite}]; the duty is shown as assessed at entry")
 
 

@@ -107,6 +107,9 @@ class _Context:
                 self.assume(m.requires.fact, f"{m.requires.fact}={given} (not given). {m.requires.note}", m)
             if given != m.requires.equals:
                 out.reason = f"requires {m.requires.fact}={m.requires.equals}; {m.requires.note}"
+                if m.requires.otherwise_heading:
+                    out.heading = out.whole_exemption_heading = m.requires.otherwise_heading
+                    out.reason += f" (file {m.requires.otherwise_heading})"
                 return out
         if value.threshold is not None:
             t = value.threshold

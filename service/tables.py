@@ -520,17 +520,23 @@ class _Loader:
     def measure_file(self, path: Path, programs: dict, measures: dict[str, Measure]) -> None:
         rel = self.rel(path)
         node = _expect_map(self.read(path), f"{rel}:1")
-        _keys(node, {"program", "measures"}, {"title", "description"})
+        _keys(node, {"program", "measures"}, {"title", "description", "legal_status"})
         program = _text(node, "program")
         if program not in programs:
             raise TableError(node.where("program"), f"unknown program {program!r} (see programs.yaml)")
         stem = str(Path(rel).relative_to("measures").with_suffix("")).replace(os.sep, "/")
+        # A file-level legal_status applies to every duty measure of the file (one action, one lawsuit).
+        file_status = None
+        if "legal_status" in node:
+            with self.collecting():
+                file_status = self.legal_status(node)
         items = _list(node, "measures")
         for i, m in enumerate(items):
             with self.collecting():
-                self.measure(_expect_map(m, items.where(i)), stem, program, measures)
+                self.measure(_expect_map(m, items.where(i)), stem, program, measures, file_status)
 
-    def measure(self, m: Located, stem: str, program: str, measures: dict[str, Measure]) -> None:
+    def measure(self, m: Located, stem: str, program: str, measures: dict[str, Measure],
+                file_status: LegalStatus | None = None) -> None:
         _keys(m, {"id", "title", "scope", "values"},
               {"kind", "replaces", "exempts", "condition", "requires", "open_question", "legal_status", "note"})
         local = _text(m, "id")
@@ -559,14 +565,15 @@ class _Loader:
         requires = None
         if "requires" in m:
             r = _expect_map(m["requires"], m.where("requires"))
-            _keys(r, {"fact", "equals", "default", "note"})
-            requires = Requirement(_text(r, "fact"), _text(r, "equals"), _text(r, "default"), _text(r, "note"))
+            _keys(r, {"fact", "equals", "default", "note"}, {"otherwise_heading"})
+            requires = Requirement(_text(r, "fact"), _text(r, "equals"), _text(r, "default"), _text(r, "note"),
+                                   _heading(r, "otherwise_heading"))
         vitems = _list(m, "values")
         values, failed = [], len(self.errors)
         for j, v in enumerate(vitems):
             with self.collecting():
                 values.append(self.value(_expect_map(v, vitems.where(j)), kind, condition))
-        legal_status = self.legal_status(m) if "legal_status" in m else None
+        legal_status = self.legal_status(m) if "legal_status" in m else file_status if kind == "duty" else None
         if len(self.errors) > failed:
             return
         if not values:
@@ -584,9 +591,9 @@ class _Loader:
             exempts=tuple(_list(m, "exempts", False)), condition=condition, condition_args=cargs,
             requires=requires, open_question=_text(m, "open_question", False), legal_status=legal_status)
 
-    def legal_status(self, m: Located) -> LegalStatus:
+    def legal_status(self, node: Located) -> LegalStatus:
         """A measure's contested status, shown next to its layer (the duty as assessed is unchanged)."""
-        s = _expect_map(m["legal_status"], m.where("legal_status"))
+        s = _expect_map(node["legal_status"], node.where("legal_status"))
         _keys(s, {"state", "since", "summary", "cite", "confidence"}, {"url"})
         return LegalStatus(_choice(s, "state", LEGAL_STATES, "challenged"), _date(s, "since"),
                            _text(s, "summary"), _text(s, "cite"), _confidence(s))

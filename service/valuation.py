@@ -80,9 +80,12 @@ def filing_lines(tables, line: LineInput, hline, mfn_layer, applied, outcomes, b
                 add(carved[portion], o.measure.program, "exemption")
             else:
                 add(heading, o.measure.program, "duty")
+        # An exemption number is filed for a measure that is off, unless another measure
+        # of the same action (same table file: a country rate and its baseline) is filed.
+        filed_actions = {_action(o.measure) for o in applied if o.value.heading}
         for o in outcomes:
             if not o.applied and o.whole_exemption_heading and o.measure.kind == "duty":
-                if not any(x["program"] == o.measure.program for x in numbers):
+                if _action(o.measure) not in filed_actions:
                     add(o.whole_exemption_heading, o.measure.program, "exemption")
         numbers.sort(key=lambda x: (rank.get(x["program"], 99), x["number"]))
         numbers.append({"number": hline.code, "program": "mfn", "role": "commodity"})
@@ -91,3 +94,8 @@ def filing_lines(tables, line: LineInput, hline, mfn_layer, applied, outcomes, b
             entry["adcvd_cases"] = cases
         out.append(entry)
     return out
+
+
+def _action(measure) -> str:
+    """The legal action a measure belongs to: its table file (``section_301/lists``)."""
+    return measure.id.rsplit("/", 1)[0]

@@ -21,7 +21,11 @@ CELLS = {"hts": "8507.60.00.20", "origin": "CN", "quantity": "1000"}
 COSTS = {"international_freight": "5000", "insurance": "500", "brokerage": "300"}
 ENTRY = {"entry_date": "2026-03-10", "export_date": "2026-02-05", "mode": "vessel", "costs": COSTS}
 BESS_PRICES = {"cells": "45", "racks": "1200", "pcs": "60000", "transformer": "80000", "switchgear": "40000",
-               "hvac": "6000", "fire_suppression": "5000", "enclosure": "25000"}
+               "hvac": "6000", "fire_suppression": "5000", "enclosure": "25000",
+               # balance-of-plant lines added in tables 2026.11.28-1
+               "dc_fuses": "150", "dc_disconnects": "3000", "lv_breakers": "800", "contactors": "200",
+               "connectors": "30", "dc_cable": "250", "chiller": "40000", "control_building": "60000",
+               "equipment_racks": "2500"}
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +197,7 @@ def test_bess_cn_vs_kr_vs_domestic_on_two_dates(tables):
 def test_break_even_rate_reprices_to_the_domestic_cost(tables):
     fill = {k: {"unit_price": p} for k, p in BESS_PRICES.items()}
     body = {"entry_date": "2026-03-10", "export_date": "2025-11-20", "mode": "air", "template": "bess_project",
-            "domestic": {"delivered_price": "750000"},
+            "domestic": {"delivered_price": "1100000"},
             "imported": [{"name": "KR", "defaults": {"origin": "KR", "preference": "KR"}, "fill": fill}]}
     q = compare(tables, body)["imported"][0]
     rate = Decimal(q["break_even_additional_rate"])
@@ -201,9 +205,10 @@ def test_break_even_rate_reprices_to_the_domestic_cost(tables):
     entry = parse_entry(tables, {k: v for k, v in body.items() if k not in ("domestic", "imported")}
                         | body["imported"][0])
     again = landed_cost(tables, entry, extra_rate=rate)
-    # MPF is not charged (KORUS), so the re-priced landed cost meets the domestic price
-    # within the rounding of a six-decimal rate on ~550,000 (under one dollar).
-    assert abs(Decimal(again["totals"]["landed_cost"]) - Decimal("750000")) < Decimal("1")
+    # MPF is at its per-entry maximum either way (lines without a KORUS special rate pay it), so the
+    # re-priced landed cost meets the domestic price within the rounding of a six-decimal rate on
+    # ~800,000 (under one dollar).
+    assert abs(Decimal(again["totals"]["landed_cost"]) - Decimal("1100000")) < Decimal("1")
 
 
 def test_schedule_crosses_2026_01_01_and_2026_02_24(tables):
@@ -268,10 +273,12 @@ def test_templates_endpoints(client, tables):
                                                        "structural_steel_order", "bess_project"}
     bess = client.get("/v1/projects/templates/bess_project").get_json()
     assert [x["id"] for x in bess["lines"]] == ["cells", "racks", "pcs", "transformer", "switchgear", "hvac",
-                                                "fire_suppression", "enclosure"]
+                                                "fire_suppression", "enclosure", "dc_fuses", "dc_disconnects",
+                                                "lv_breakers", "contactors", "connectors", "dc_cable", "chiller",
+                                                "control_building", "equipment_racks"]
     assert bess["energy_kwh"] == "4014.08" and "Planning assumption" in bess["basis"]
     rows = client.get("/v1/projects/templates/bess_project.csv").get_data(as_text=True).strip().split("\r\n")
-    assert len(rows) == 1 + 8
+    assert len(rows) == 1 + 17
     missing = client.get("/v1/projects/templates/nope")
     assert missing.status_code == 404 and "bess_project" in missing.get_json()["hint"]
 

@@ -54,7 +54,7 @@ CASES = [
     ("fx bad rate", FX, 'rate: "7.1707"', 'rate: "7,1707"', r"bad rate"),
     ("fx unquoted rate", FX, 'rate: "7.1707"', "rate: 7.1707", r"would load as a float"),
     ("fx overlapping months", FX, 'from: "2024-02-01"', 'from: "2024-01-20"', r"overlaps the previous period"),
-    ("template HTS not covered", BESS, 'hts: "8504.22.00"', 'hts: "8504.29.00"', r"not covered"),
+    ("template HTS not covered", BESS, 'hts: "8504.22.00.40"', 'hts: "8504.29.00"', r"not covered"),
     ("template share above one", BESS, 'steel_content_share: "0.9"', 'steel_content_share: "1.9"',
      r"bad number"),
     ("template unknown key", BESS, '    unit: "rack"', '    units: "rack"', r"unknown key 'units'"),

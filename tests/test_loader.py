@@ -182,3 +182,26 @@ def test_shipped_tables_label_every_dated_value():
     for line in tables.lines.values():
         for r in line.rates:
             assert r.confidence in ("confirmed", "likely", "unconfirmed"), line.code
+
+
+def test_legal_status_needs_a_known_state_and_a_citation(copy):
+    rel = "measures/section_122/surcharge.yaml"
+    corrupt(copy, rel, 'state: "ruled_unlawful_on_appeal"', 'state: "overturned"')
+    with pytest.raises(TableError, match=r"'state': 'overturned' is not one of") as exc:
+        load_tables(copy)
+    assert exc.value.where.startswith(rel + ":")
+
+
+def test_file_level_legal_status_reaches_every_duty_measure_of_the_file():
+    tables = load_tables()
+    forced = [m for m in tables.measures.values() if m.id.startswith("section_301/forced_labor_2026/")]
+    duties = [m for m in forced if m.kind == "duty"]
+    assert len(duties) == 60
+    assert all(m.legal_status is not None and m.legal_status.state == "challenged" for m in duties)
+    assert all(m.legal_status is None for m in forced if m.kind == "exemption")
+
+
+def test_otherwise_heading_must_be_a_chapter_99_heading(copy):
+    corrupt(copy, "measures/section_232/auto_parts.yaml", 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
+    with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'"):
+        load_tables(copy)

@@ -324,3 +324,43 @@ def test_uk_air_conditioners_lose_the_uk_rate_when_moved_to_list_x(q):
     assert layer(q("8415.10.60", "GB", "2026-06-07"), "section_232")["heading"] == "9903.82.05"
     assert layer(q("8415.10.60", "GB", "2026-06-08"), "section_232")["heading"] == "9903.82.10"
     assert layer(q("8415.83.00", "GB", "2026-06-08"), "section_232")["heading"] == "9903.82.05"
+
+
+# ------------------------------------------------ statistical suffixes
+
+def test_eight_digit_code_is_priced_when_its_suffixes_agree(q):
+    r = q("8504.23.00", "CN", "2026-08-03")
+    assert r["hts"] == "8504.23.00"
+    assert r["filing_lines"][0]["numbers"][-1]["number"] == "8504.23.00"
+    note = [a for a in r["assumptions"] if a["fact"] == "hts"]
+    assert note and "8504.23.00.41" in note[0]["assumption"] and "10-digit" in note[0]["assumption"]
+    ten = q("8504.23.00.41", "CN", "2026-08-03")
+    assert ten["total_duty"] == r["total_duty"]
+
+
+def test_eight_digit_code_is_refused_when_its_suffixes_differ(q):
+    from service import NotCovered
+    # from 2026-09-15 Section 338 lists 8537.10.91.30/.50/.60/.70 but not .20
+    with pytest.raises(NotCovered) as exc:
+        q("8537.10.91", "CA", "2026-09-15")
+    assert "charged differently" in exc.value.message and "8537.10.91.20" in exc.value.hint
+    # on 2026-09-14 the whole 8-digit line was listed: one answer
+    assert layer(q("8537.10.91", "CA", "2026-09-14"), "section_338")["rate"] == "0.5"
+
+
+def test_switchgear_assemblies_leave_the_section_338_list_on_september_15(q):
+    assert layer(q("8537.10.91.20", "CA", "2026-09-14"), "section_338") is not None
+    assert layer(q("8537.10.91.20", "CA", "2026-09-15"), "section_338") is None
+    assert layer(q("8537.10.91.50", "CA", "2026-09-15"), "section_338") is not None
+
+
+def test_new_bess_lines_are_priced_with_every_program(q):
+    # LV breaker from China: List 1 25% + forced-labor 12.5% + column 1
+    r = q("8536.20.00.20", "CN", "2026-08-03")
+    assert {"9903.88.01", "9903.05.31"} <= headings(r)
+    # LiPF6 from China: on no Section 301 list, on the note 52(b) list: column 1 only
+    r = q("2826.90.90.10", "CN", "2026-08-03")
+    assert layer(r, "section_301") is None and "9903.05.86" in filed(r)
+    # BESS enclosure (9406.20) from Vietnam: Section 232 annex I-B, so out of the forced-labor action
+    r = q("9406.20.00", "VN", "2026-08-03")
+    assert layer(r, "section_232") is not None and "9903.05.90" in filed(r)

@@ -32,6 +32,10 @@ class HtsLine:
     rates: tuple[LineRate, ...]
     where: str
     note: str | None = None
+    # A statistical number exists only in some editions (e.g. 8507.60.00.20 until 2025):
+    # the first day it is in the HTSUS and the first day it no longer is.
+    stat_from: date | None = None
+    stat_to: date | None = None
     _starts: list = field(default_factory=list, repr=False)
 
     def __post_init__(self):
@@ -40,6 +44,10 @@ class HtsLine:
     @property
     def code(self) -> str:
         return hts.dotted(self.digits)
+
+    def in_schedule_on(self, day: date) -> bool:
+        """Is this statistical number printed in the HTSUS in force on ``day``?"""
+        return (self.stat_from is None or day >= self.stat_from) and (self.stat_to is None or day < self.stat_to)
 
     def rate_on(self, day: date) -> LineRate | None:
         return on_day(self.rates, self._starts, day)

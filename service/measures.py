@@ -77,6 +77,7 @@ class Threshold:
     at_least: Decimal
     default: str  # "applies" or "not_applies"
     note: str
+    otherwise_heading: str | None = None  # heading filed when the article is below the threshold (9903.82.03)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class Measure:
     exempts: tuple[str, ...] = ()
     condition: str = "always"
     condition_args: dict = field(default_factory=dict)
-    requires: Requirement | None = None
+    requires: Requirement | None = None          # the first of ``requirements`` (kept for readers of one)
+    requirements: tuple[Requirement, ...] = ()   # every caller fact the measure needs, all must hold
     open_question: str | None = None
     legal_status: LegalStatus | None = None
     _starts: list = field(default_factory=list, repr=False)

@@ -160,7 +160,8 @@ def _statistical_suffixes(tables, line: LineInput) -> list[str]:
     if len(digits) != 8 or digits in tables.lines:
         return []
     return sorted(code for code, hline in tables.lines.items()
-                  if len(code) == 10 and code.startswith(digits) and hline.rate_on(line.entry_date) is not None)
+                  if len(code) == 10 and code.startswith(digits) and hline.rate_on(line.entry_date) is not None
+                  and hline.in_schedule_on(line.entry_date))
 
 
 def _stack_signature(doc: dict) -> tuple:
@@ -280,6 +281,14 @@ def _quote_line(tables, line: LineInput) -> dict:
         layers.append(layer)
         if v.confidence != "confirmed":
             warnings.append(f"{m.id} ({v.heading or v.case}) rests on facts rated '{v.confidence}': {v.cite}")
+    if not hline.in_schedule_on(line.entry_date):
+        when = (f"from {hline.stat_from}" if hline.stat_from and line.entry_date < hline.stat_from
+                else f"until {hline.stat_to} (exclusive)")
+        current = sorted(hts.dotted(c) for c, other in tables.lines.items()
+                         if c[:8] == hline.digits[:8] and c != hline.digits and other.in_schedule_on(line.entry_date))
+        warnings.append(f"{hline.code} is a statistical number of the HTSUS {when}, not of the edition in force on "
+                        f"{line.entry_date}: priced on its subheading's rates; report "
+                        + (" or ".join(current) if current else "the current number") + " on the entry")
     if mfn_layer["confidence"] != "confirmed":
         warnings.append(f"the column 1 rate of {hline.code} is rated '{mfn_layer['confidence']}': {mfn_layer['citation']}")
     for claim in ev.claims_unused:

@@ -60,9 +60,10 @@ def measure_doc(m) -> dict:
         doc["replaces"] = list(m.replaces)
     if m.exempts:
         doc["exempts"] = list(m.exempts)
-    if m.requires:
-        doc["requires"] = {"fact": m.requires.fact, "equals": m.requires.equals,
-                           "default": m.requires.default, "note": m.requires.note}
+    if m.requirements:
+        facts = [{"fact": r.fact, "equals": r.equals, "default": r.default, "note": r.note} for r in m.requirements]
+        doc["requires"] = facts[0]
+        doc["requires_all"] = facts
     if m.open_question:
         doc["open_question"] = m.open_question
     doc["source"] = m.where

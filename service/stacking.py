@@ -100,16 +100,16 @@ class _Context:
             if value is None:
                 return out
             out.value = value
-        if m.requires is not None:
-            given = line.fact(m.requires.fact)
+        for req in m.requirements:
+            given = line.fact(req.fact)
             if given is None:
-                given = m.requires.default
-                self.assume(m.requires.fact, f"{m.requires.fact}={given} (not given). {m.requires.note}", m)
-            if given != m.requires.equals:
-                out.reason = f"requires {m.requires.fact}={m.requires.equals}; {m.requires.note}"
-                if m.requires.otherwise_heading:
-                    out.heading = out.whole_exemption_heading = m.requires.otherwise_heading
-                    out.reason += f" (file {m.requires.otherwise_heading})"
+                given = req.default
+                self.assume(req.fact, f"{req.fact}={given} (not given). {req.note}", m)
+            if given != req.equals:
+                out.reason = f"requires {req.fact}={req.equals}; {req.note}"
+                if req.otherwise_heading:
+                    out.heading = out.whole_exemption_heading = req.otherwise_heading
+                    out.reason += f" (file {req.otherwise_heading})"
                 return out
         if value.threshold is not None:
             t = value.threshold
@@ -126,6 +126,8 @@ class _Context:
                     raise InputError.field("facts", f"{t.fact} must be a decimal fraction such as 0.4") from None
             if not passes:
                 out.reason = f"{t.fact} {given} is below {t.at_least}: {t.note}"
+                if t.otherwise_heading:
+                    out.heading = out.whole_exemption_heading = t.otherwise_heading
                 return out
         # Replacement by another measure that applies.
         for other in self.duties:
@@ -188,7 +190,14 @@ class _Context:
         if kind == "always":
             return "whole"
         if kind == "preference":
-            return "whole" if line.preference in ex.condition_args["codes"] else None
+            if line.preference in ex.condition_args["codes"]:
+                return "whole"
+            # Say that a preference claim would exempt the goods (never a silent omission).
+            codes = "/".join(sorted(ex.condition_args["codes"]))
+            self.outcomes.setdefault("claim:" + ex.id, Outcome(
+                ex, ev, False, f"exempt if entered under the preference claimed with {codes} (origin rules met): "
+                               f"{ex.title}", ev.heading))
+            return None
         if kind == "claim":
             if ev.heading and ev.heading in line.claims:
                 self.used_claims.add(ev.heading)

@@ -450,7 +450,7 @@ class _Loader:
             raise TableError(ln.where("rates"), "a line needs at least one dated rate")
         _periods(rates, ritems.where, f"rates of {htsmod.dotted(digits)}")
         stat = ln.get("statistical")
-        targets = [(digits, _text(ln, "description"))]
+        targets = [(digits, _text(ln, "description"), (None, None))]
         if stat is not None:
             stat = _expect_map(stat, ln.where("statistical"))
             if len(digits) != 8:
@@ -459,14 +459,20 @@ class _Loader:
             for suffix, desc in stat.items():
                 if not re.match(r"^\d{2}$", suffix):
                     raise TableError(stat.where(suffix), f"statistical suffix {suffix!r} must be two digits in quotes")
+                dates = (None, None)
+                if isinstance(desc, Located):  # {description, from, to}: a suffix of some editions only
+                    _keys(desc, {"description", "cite"}, {"from", "to"})
+                    dates = (_date(desc, "from", False), _date(desc, "to", False))
+                    desc = desc.get("description")
                 if not isinstance(desc, str) or not desc.strip():
                     raise TableError(stat.where(suffix), "statistical suffix needs a description")
-                targets.append((digits + suffix, f"{_text(ln, 'description')}: {desc.strip()}"))
-        for code, desc in targets:
+                targets.append((digits + suffix, f"{_text(ln, 'description')}: {desc.strip()}", dates))
+        for code, desc, (stat_from, stat_to) in targets:
             if code in lines:
                 raise TableError(ln.where("hts"), f"line {htsmod.dotted(code)} is defined twice "
                                                   f"(first at {lines[code].where})")
-            lines[code] = HtsLine(code, desc, _text(ln, "unit"), tuple(rates), ln.where(), _text(ln, "note", False))
+            lines[code] = HtsLine(code, desc, _text(ln, "unit"), tuple(rates), ln.where(), _text(ln, "note", False),
+                                  stat_from, stat_to)
 
     def value(self, v: Located, kind: str, condition: str) -> Value:
         optional = {"to", "url", "checked", "note", "heading"}
@@ -497,9 +503,10 @@ class _Loader:
         threshold = None
         if "threshold" in v:
             t = _expect_map(v["threshold"], v.where("threshold"))
-            _keys(t, {"fact", "at_least", "default", "note"})
+            _keys(t, {"fact", "at_least", "default", "note"}, {"otherwise_heading"})
             threshold = Threshold(_text(t, "fact"), _fraction(t, "at_least", True),
-                                  _choice(t, "default", ("applies", "not_applies"), "applies"), _text(t, "note"))
+                                  _choice(t, "default", ("applies", "not_applies"), "applies"), _text(t, "note"),
+                                  _heading(t, "otherwise_heading"))
         heading = _heading(v, "heading")
         if kind == "duty" and heading is None and not v.get("case"):
             raise TableError(v.where(), "a duty value needs a Chapter 99 'heading' (or an AD/CVD 'case')")
@@ -562,12 +569,7 @@ class _Loader:
                     cargs["layers"] = tuple(_list(cnode, "layers"))
         elif "exempts" in m or "condition" in m:
             raise TableError(m.where(), "'exempts'/'condition' belong to exemptions (kind: exemption)")
-        requires = None
-        if "requires" in m:
-            r = _expect_map(m["requires"], m.where("requires"))
-            _keys(r, {"fact", "equals", "default", "note"}, {"otherwise_heading"})
-            requires = Requirement(_text(r, "fact"), _text(r, "equals"), _text(r, "default"), _text(r, "note"),
-                                   _heading(r, "otherwise_heading"))
+        requirements = self.requirements(m) if "requires" in m else ()
         vitems = _list(m, "values")
         values, failed = [], len(self.errors)
         for j, v in enumerate(vitems):
@@ -589,7 +591,26 @@ class _Loader:
             exclude_origins=self.country_set(scope, "exclude_origin") or frozenset(),
             values=tuple(values), where=m.where(), replaces=tuple(_list(m, "replaces", False)),
             exempts=tuple(_list(m, "exempts", False)), condition=condition, condition_args=cargs,
-            requires=requires, open_question=_text(m, "open_question", False), legal_status=legal_status)
+            requires=requirements[0] if requirements else None, requirements=requirements,
+            open_question=_text(m, "open_question", False), legal_status=legal_status)
+
+    def requirements(self, m: Located) -> tuple[Requirement, ...]:
+        """``requires``: one caller fact (a mapping) or several that must all hold (a list of mappings)."""
+        node = m["requires"]
+        if isinstance(node, Located):
+            items = [(node, m.where("requires"))]
+        else:
+            listed = _list(m, "requires")
+            items = [(x, listed.where(i)) for i, x in enumerate(listed)]
+        out = []
+        for item, where in items:
+            r = _expect_map(item, where)
+            _keys(r, {"fact", "equals", "default", "note"}, {"otherwise_heading"})
+            out.append(Requirement(_text(r, "fact"), _text(r, "equals"), _text(r, "default"), _text(r, "note"),
+                                   _heading(r, "otherwise_heading")))
+        if not out:
+            raise TableError(m.where("requires"), "'requires' needs at least one fact")
+        return tuple(out)
 
     def legal_status(self, node: Located) -> LegalStatus:
         """A measure's contested status, shown next to its layer (the duty as assessed is unchanged)."""

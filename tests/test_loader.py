@@ -205,3 +205,10 @@ def test_otherwise_heading_must_be_a_chapter_99_heading(copy):
     corrupt(copy, "measures/section_232/auto_parts.yaml", 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
     with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'"):
         load_tables(copy)
+
+
+def test_dated_statistical_suffix_is_checked(copy):
+    corrupt(copy, BATTERIES, 'to: "2026-01-01",\n             cite: "HTSUS 2025 edition', 'until: "2026-01-01",\n             cite: "HTSUS 2025 edition')
+    with pytest.raises(TableError, match=r"unknown key 'until'") as exc:
+        load_tables(copy)
+    assert exc.value.where.startswith(BATTERIES + ":")

@@ -364,3 +364,112 @@ def test_new_bess_lines_are_priced_with_every_program(q):
     # BESS enclosure (9406.20) from Vietnam: Section 232 annex I-B, so out of the forced-labor action
     r = q("9406.20.00", "VN", "2026-08-03")
     assert layer(r, "section_232") is not None and "9903.05.90" in filed(r)
+
+
+# ------------------------------------------------ Section 232 facts that change the rate
+
+def test_usmca_steel_under_a_commerce_authorization_pays_25_percent(q):
+    hts = "7208.51.00.60"
+    assert layer(q(hts, "MX", "2026-05-01", preference="S"), "section_232")["rate"] == "0.5"
+    r = q(hts, "MX", "2026-05-01", preference="S", facts="commerce_authorization=yes")
+    s232 = layer(r, "section_232")
+    assert s232["heading"] == "9903.82.18" and s232["rate"] == "0.25"
+    # before the authorizations existed (2026-04-23), the fact does not help
+    assert layer(q(hts, "MX", "2026-04-22", preference="S", facts="commerce_authorization=yes"),
+                 "section_232")["heading"] == "9903.82.02"
+
+
+def test_us_melted_derivatives_pay_the_10_percent_tier(q):
+    r = q("7308.90.95", "VN", "2026-08-03", facts="us_melted=yes")
+    assert layer(r, "section_232")["heading"] == "9903.82.06" and layer(r, "section_232")["rate"] == "0.1"
+    # still a Section 232 article, so out of the forced-labor action
+    assert "9903.05.90" in filed(r)
+    # Annex III transformer of US-melted steel: 10% in all (9903.82.07) instead of 15%
+    r = q("8504.23.00.41", "KR", "2026-08-03", facts="us_melted=yes")
+    assert layer(r, "section_232")["heading"] == "9903.82.07" and layer(r, "section_232")["rate"] == "0.084"
+    # 2025 regime: the claim 9903.81.92 takes a US-melted derivative out of the duty
+    r = q("7308.90.95", "VN", "2025-09-01", claims="9903.81.92")
+    assert layer(r, "section_232") is None and "9903.81.92" in filed(r)
+
+
+def test_parts_for_industrial_equipment_pay_15_percent_in_all_from_june_8(q):
+    hts = "8504.32.00"
+    assert layer(q(hts, "DE", "2026-06-07", facts="equipment_part=yes"), "section_232")["rate"] == "0.25"
+    r = q(hts, "DE", "2026-06-08", facts="equipment_part=yes")
+    assert layer(r, "section_232")["heading"] == "9903.82.25"
+    # column 1 of 8504.32.00 is 2.4%: 15% - 2.4% = 12.6%
+    assert layer(r, "section_232")["rate"] == "0.126"
+    both = q(hts, "DE", "2026-06-08", facts="equipment_part=yes,us_melted=yes")
+    assert layer(both, "section_232")["heading"] == "9903.82.23"
+    assert layer(both, "section_232")["rate"] == "0.076"
+    # not for goods of general note 3(b) countries
+    assert layer(q(hts, "RU", "2026-06-08", facts="equipment_part=yes"), "section_232")["heading"] == "9903.82.09"
+
+
+# ------------------------------------------------ IEEPA details corrected in 2026.11.28-1
+
+def test_brazil_ieepa_duty_files_its_section_232_exemption_heading(q):
+    r = q("7208.51.00.60", "BR", "2025-09-01")
+    assert layer(r, "ieepa_other") is None
+    assert {"9903.01.33", "9903.01.83"} <= set(filed(r))
+
+
+def test_april_2025_in_transit_window_runs_to_june_16(q):
+    # loaded Apr. 4 on a vessel: no reciprocal duty (9903.01.28) if entered by June 15 (CSMS #65201773)
+    r = q(CELL, "VN", "2025-06-15", mode="vessel", loaded_date="2025-04-04")
+    assert layer(r, "ieepa_reciprocal") is None and "9903.01.28" in filed(r)
+    r = q(CELL, "VN", "2025-06-16", mode="vessel", loaded_date="2025-04-04")
+    assert layer(r, "ieepa_reciprocal")["heading"] == "9903.01.25"
+
+
+def test_april_9_country_rates_carry_the_same_in_transit_deadline(tables):
+    from datetime import date
+    value = tables.measures["ieepa_reciprocal/reciprocal/KR"].value_on(date(2025, 4, 9))
+    assert value.in_transit.entered_before == date(2025, 6, 16)
+
+
+# ------------------------------------------------ corrections from the review of 2026.11.28-1
+
+def test_steel_racks_joined_section_232_on_june_8(q):
+    assert layer(q("9403.20.00.82", "CN", "2026-06-07"), "section_232") is None
+    r = q("9403.20.00.82", "CN", "2026-10-01")
+    # List 3 25% + Section 232 25% (the forced-labor duty is off: 9903.05.90)
+    assert r["total_duty"] == "50000.00" and "9903.05.90" in filed(r)
+    # Canada: the Section 232 exemption from Section 338 until 2026-09-14, both from 2026-09-15
+    assert q("9403.20.00.82", "CA", "2026-08-25")["total_duty"] == "25000.00"
+    assert q("9403.20.00.82", "CA", "2026-10-01")["total_duty"] == "75000.00"
+    # other 9403.20.00 racks are not listed (Annex II)
+    assert layer(q("9403.20.00.46", "CN", "2026-10-01"), "section_232") is None
+
+
+def test_uk_rates_do_not_reach_copper(q):
+    # 9903.82.04 covers lists (c)(i)-(iv); copper articles (c)(v) pay 50%
+    assert layer(q("7408.11.30", "GB", "2026-08-03"), "section_232")["heading"] == "9903.82.02"
+    # 9903.82.05 covers (c)(vi)-(vii); copper derivatives (c)(viii) pay 25%
+    assert layer(q("8544.42.10", "GB", "2026-08-03"), "section_232")["heading"] == "9903.82.09"
+    assert layer(q("7607.11.90.90", "GB", "2026-08-03"), "section_232")["heading"] == "9903.82.04"
+
+
+def test_civil_aircraft_claim_reaches_the_thermal_lines(q):
+    r = q("8418.69.01.50", "CN", "2026-10-01", claims="9903.05.88")
+    assert layer(r, "section_301", "9903.05.31") is None
+
+
+def test_usmca_exemption_is_named_when_the_claim_is_missing(q):
+    r = q(CELL, "MX", "2026-08-03")
+    hint = [n for n in r["not_applied"] if n["heading"] == "9903.05.94"]
+    assert hint and "S/S+" in hint[0]["reason"]
+
+
+def test_low_metal_weight_files_9903_82_03(q):
+    r = q("8504.32.00", "DE", "2026-08-03", facts="metal_weight_share=0.1")
+    assert layer(r, "section_232") is None and "9903.82.03" in filed(r)
+
+
+def test_statistical_numbers_of_another_edition_are_priced_with_a_warning(q):
+    r = q("8507.60.00.20", "CN", "2026-08-03")
+    assert r["total_duty"] == "40900.00"
+    assert any("8507.60.00.20 is a statistical number of the HTSUS until 2026-01-01" in w and "8507.60.00.90" in w
+               for w in r["warnings"])
+    assert not any("statistical number" in w for w in q("8507.60.00.20", "CN", "2025-08-03")["warnings"])
+    assert any("from 2026-01-01" in w for w in q("8507.60.00.90", "CN", "2025-08-03")["warnings"])

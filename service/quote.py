@@ -281,6 +281,7 @@ def _quote_line(tables, line: LineInput) -> dict:
         layers.append(layer)
         if v.confidence != "confirmed":
             warnings.append(f"{m.id} ({v.heading or v.case}) rests on facts rated '{v.confidence}': {v.cite}")
+    warnings.extend(_notices(tables, line))
     if not hline.in_schedule_on(line.entry_date):
         when = (f"from {hline.stat_from}" if hline.stat_from and line.entry_date < hline.stat_from
                 else f"until {hline.stat_to} (exclusive)")
@@ -316,6 +317,19 @@ def _quote_line(tables, line: LineInput) -> dict:
         assumptions=assumptions,
         warnings=warnings,
     )
+
+
+def _notices(tables, line: LineInput) -> list[str]:
+    """Measures that reach the line but whose rate is not in the tables (e.g. an AD/CVD order): say so."""
+    out = []
+    for m in tables.candidates_for(line.hts, line.origin):
+        if m.kind != "notice":
+            continue
+        v = m.value_on(line.entry_date)
+        if v is not None:
+            out.append(f"{m.title} ({v.case or m.id}) may apply and is NOT included in the duties above: "
+                       f"{v.note or 'its rate is not in these tables'} [{v.cite}]")
+    return out
 
 
 def _legal_status_warning(m, heading) -> str:

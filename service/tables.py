@@ -479,6 +479,8 @@ class _Loader:
         if kind == "duty":
             optional |= {"rate", "all_in", "heading_at_or_above", "exporter_rates", "other_exporters", "case", "base",
                          "base_default", "in_transit", "threshold"}
+        elif kind == "notice":   # a measure whose rate these tables do not hold: reported, never summed
+            optional |= {"case"}
         else:
             optional |= {"extent", "min_share"}
         _keys(v, {"from", "cite", "confidence"}, optional)
@@ -552,7 +554,7 @@ class _Loader:
         mid = f"{stem}/{local}"
         if mid in measures:
             raise TableError(m.where("id"), f"measure {mid!r} defined twice")
-        kind = _choice(m, "kind", ("duty", "exemption"), "duty")
+        kind = _choice(m, "kind", ("duty", "exemption", "notice"), "duty")
         scope = _expect_map(m["scope"], m.where("scope"))
         _keys(scope, {"hts"}, {"exclude_hts", "origin", "exclude_origin"})
         condition, cargs = "always", {}

@@ -473,3 +473,19 @@ def test_statistical_numbers_of_another_edition_are_priced_with_a_warning(q):
                for w in r["warnings"])
     assert not any("statistical number" in w for w in q("8507.60.00.20", "CN", "2025-08-03")["warnings"])
     assert any("from 2026-01-01" in w for w in q("8507.60.00.90", "CN", "2025-08-03")["warnings"])
+
+
+# ------------------------------------------------ AD/CVD notices (rates not held)
+
+def test_flat_rolled_orders_are_reported_but_not_summed(q):
+    r = q("7210.49.00.91", "VN", "2026-08-03")
+    notes = [w for w in r["warnings"] if "corrosion-resistant" in w]
+    assert notes and "NOT included" in notes[0] and "A-552-843" in notes[0]
+    assert layer(r, "adcvd") is None
+    # a country outside the orders gets no notice
+    assert not any("corrosion-resistant" in w for w in q("7210.49.00.91", "JP", "2026-08-03")["warnings"])
+
+
+def test_lipf6_from_china_carries_the_investigation_notice(q):
+    assert any("hexafluorophosphate" in w for w in q("2826.90.90.10", "CN", "2026-08-03")["warnings"])
+    assert not any("hexafluorophosphate" in w for w in q("2826.90.90.10", "CN", "2026-03-04")["warnings"])

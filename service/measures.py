@@ -133,7 +133,6 @@ class Measure:
     exempts: tuple[str, ...] = ()
     condition: str = "always"
     condition_args: dict = field(default_factory=dict)
-    requires: Requirement | None = None          # the first of ``requirements`` (kept for readers of one)
     requirements: tuple[Requirement, ...] = ()   # every caller fact the measure needs, all must hold
     open_question: str | None = None
     legal_status: LegalStatus | None = None

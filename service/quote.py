@@ -156,12 +156,16 @@ def _quote(tables, line: LineInput) -> dict:
 
 def _statistical_suffixes(tables, line: LineInput) -> list[str]:
     """The covered 10-digit lines of an 8-digit code that is not itself a line (in force on the entry date)."""
-    digits = line.hts
-    if len(digits) != 8 or digits in tables.lines:
+    if len(line.hts) != 8 or line.hts in tables.lines:
         return []
+    return _suffixes_on(tables, line.hts, line.entry_date)
+
+
+def _suffixes_on(tables, digits8: str, day) -> list[str]:
+    """The 10-digit covered lines under ``digits8`` that the HTSUS prints, with a rate, on ``day``."""
     return sorted(code for code, hline in tables.lines.items()
-                  if len(code) == 10 and code.startswith(digits) and hline.rate_on(line.entry_date) is not None
-                  and hline.in_schedule_on(line.entry_date))
+                  if len(code) == 10 and code.startswith(digits8) and hline.rate_on(day) is not None
+                  and hline.in_schedule_on(day))
 
 
 def _stack_signature(doc: dict) -> tuple:
@@ -285,8 +289,7 @@ def _quote_line(tables, line: LineInput) -> dict:
     if not hline.in_schedule_on(line.entry_date):
         when = (f"from {hline.stat_from}" if hline.stat_from and line.entry_date < hline.stat_from
                 else f"until {hline.stat_to} (exclusive)")
-        current = sorted(hts.dotted(c) for c, other in tables.lines.items()
-                         if c[:8] == hline.digits[:8] and c != hline.digits and other.in_schedule_on(line.entry_date))
+        current = [hts.dotted(c) for c in _suffixes_on(tables, hline.digits[:8], line.entry_date)]
         warnings.append(f"{hline.code} is a statistical number of the HTSUS {when}, not of the edition in force on "
                         f"{line.entry_date}: priced on its subheading's rates; report "
                         + (" or ".join(current) if current else "the current number") + " on the entry")

@@ -194,17 +194,14 @@ class _Context:
                 return "whole"
             # Say that a preference claim would exempt the goods (never a silent omission).
             codes = "/".join(sorted(ex.condition_args["codes"]))
-            self.outcomes.setdefault("claim:" + ex.id, Outcome(
-                ex, ev, False, f"exempt if entered under the preference claimed with {codes} (origin rules met): "
-                               f"{ex.title}", ev.heading))
+            self._offer(ex, ev, f"exempt if entered under the preference claimed with {codes} (origin rules met): "
+                                f"{ex.title}")
             return None
         if kind == "claim":
             if ev.heading and ev.heading in line.claims:
                 self.used_claims.add(ev.heading)
                 return "whole"
-            self.outcomes.setdefault("claim:" + ex.id, Outcome(
-                ex, ev, False, f"exclusion available if the goods match its description: claim {ev.heading}",
-                ev.heading))
+            self._offer(ex, ev, f"exclusion available if the goods match its description: claim {ev.heading}")
             return None
         if kind == "us_content":
             us = line.us_content_value
@@ -232,6 +229,10 @@ class _Context:
                 target.carve_outs.append(("layer", h, ev.heading))
             return None
         raise TableError(ex.where, f"unknown condition {kind!r}")
+
+    def _offer(self, ex: Measure, ev: Value, reason: str) -> None:
+        """Record an exemption the caller could still obtain (reported under not_applied)."""
+        self.outcomes.setdefault("claim:" + ex.id, Outcome(ex, ev, False, reason, ev.heading))
 
     def run(self) -> Evaluation:
         for m in self.duties:

@@ -593,7 +593,7 @@ class _Loader:
             exclude_origins=self.country_set(scope, "exclude_origin") or frozenset(),
             values=tuple(values), where=m.where(), replaces=tuple(_list(m, "replaces", False)),
             exempts=tuple(_list(m, "exempts", False)), condition=condition, condition_args=cargs,
-            requires=requirements[0] if requirements else None, requirements=requirements,
+            requirements=requirements,
             open_question=_text(m, "open_question", False), legal_status=legal_status)
 
     def requirements(self, m: Located) -> tuple[Requirement, ...]:

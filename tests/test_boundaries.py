@@ -45,10 +45,10 @@ def _cases():
 
 
 def _facts(measure):
-    """Facts that let the measure apply (a requirement it states)."""
+    """Facts that let the measure apply (every requirement it states)."""
     out = {}
-    if measure.requires is not None:
-        out["facts"] = f"{measure.requires.fact}={measure.requires.equals}"
+    if measure.requirements:
+        out["facts"] = ",".join(f"{r.fact}={r.equals}" for r in measure.requirements)
     return out
 
 

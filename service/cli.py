@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from tabulate import tabulate
 
-from .errors import InputError, NotCovered, TableError
-from .line_input import parse_line
-from .quote import quote
-from .tables import load_tables
+from service.model.errors import InputError, NotCovered, TableError
+from service.engine.line_input import parse_line
+from service.engine.quote import quote
+from service.tables.load import load_tables
 
 CHECK_ORIGINS = ("CN", "KR", "JP", "DE", "CA", "MX", "GB", "VN", "IN", "BR", "AU")
 
@@ -105,7 +105,7 @@ def compile_tables(tables) -> int:
 def _price(tables, args) -> int:
     from tqdm import tqdm
 
-    from .pricing_file import price_file
+    from service.render.pricing_file import price_file
     with open(args.file, newline="", encoding="utf-8-sig") as source:
         total = max(sum(1 for _ in source) - 1, 0)
         source.seek(0)
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
         if args.command == "price":
             return _price(tables, args)
         if args.command == "serve":
-            from .serve import serve as run_server
+            from service.web.serve import serve as run_server
             run_server(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
             return 0
         if args.command == "check":

@@ -52,7 +52,7 @@ def openapi():
 
 @pytest.fixture(scope="session")
 def app(tables):
-    from service.app import create_app
+    from service.web.app import create_app
     return create_app(tables)
 
 

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from service import load_tables, parse_line, quote
-from service.tables import default_dir
+from service.tables.load import default_dir
 
 from conftest import layer
 

@@ -6,7 +6,7 @@ fixture (openapi-core).
 import pytest
 from conftest import DUTY, url
 
-from service.app import VERSION_HEADER
+from service.web.app import VERSION_HEADER
 
 
 def test_duty_get_is_the_48_4_percent_stack(client, tables):

@@ -9,8 +9,8 @@ import json
 import pytest
 from conftest import DUTY, url
 
-from service.app import MAX_BODY_BYTES
-from service.schemas import MAX_BATCH_LINES
+from service.web.app import MAX_BODY_BYTES
+from service.web.schemas import MAX_BATCH_LINES
 
 LONG = "x" * 10_000
 FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from service import load_tables, parse_line, quote
-from service.errors import InputError
+from service.model.errors import InputError
 
 TABLES = load_tables()
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service import load_tables
-from service.app import create_app
+from service.web.app import create_app
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]

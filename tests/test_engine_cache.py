@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from service import load_tables, parse_line
-from service.quote import _quote, quote
+from service.engine.quote import _quote, quote
 
 ORIGINS = ("CN", "KR", "DE", "CA", "MX", "VN", "JP", "GB")
 DATES = ("2024-06-20", "2025-04-10", "2025-05-20", "2025-12-01", "2026-01-15", "2026-03-10", "2026-09-01")

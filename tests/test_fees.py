@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from service.fees import fee_amount
+from service.model.fees import fee_amount
 
 
 def test_mpf_minimum_and_maximum(tables):

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import CONTRACT, DUTY, url
 
-from service import spreadsheet
+from service.render import spreadsheet
 
 # Every GET resource, with the column list its operation documents.
 RESOURCES = [

@@ -13,9 +13,9 @@ from decimal import Decimal
 import pytest
 from conftest import url
 
-from service.compare import compare
-from service.landed_cost import landed_cost, parse_entry
-from service.schedule import schedule
+from service.engine.compare import compare
+from service.engine.landed_cost import landed_cost, parse_entry
+from service.engine.schedule import schedule
 
 CELLS = {"hts": "8507.60.00.20", "origin": "CN", "quantity": "1000"}
 COSTS = {"international_freight": "5000", "insurance": "500", "brokerage": "300"}

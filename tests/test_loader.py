@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service import TableError, load_tables
-from service.tables import default_dir
+from service.tables.load import default_dir
 
 SHIPPED = default_dir()
 BATTERIES = "hts/batteries.yaml"

@@ -18,7 +18,7 @@ import pytest
 import requests
 from conftest import DUTY, REPO
 
-from service.tables import default_dir
+from service.tables.load import default_dir
 
 SERVE = ["tariff-stack", "serve"]
 

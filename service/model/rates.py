@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import ZERO
+from service.model.money import ZERO
 
 _PCT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 _SPEC = re.compile(r"^(\$)?(\d+(?:\.\d+)?)(¢)?/([a-z ]+?)(?: of [a-z]+ content)?$")

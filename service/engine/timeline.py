@@ -12,9 +12,9 @@ import dataclasses
 from collections import OrderedDict
 from datetime import date
 
-from .errors import InputError
-from .line_input import LineInput
-from .quote import quote
+from service.model.errors import InputError
+from service.engine.line_input import LineInput
+from service.engine.quote import quote
 
 MAX_SPAN_DAYS = 366 * 30
 

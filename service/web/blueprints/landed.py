@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .. import spreadsheet
-from ..compare import compare
-from ..errors import InputError
-from ..landed_cost import parse_entry, landed_cost
-from ..projects import get_template
-from ..schedule import schedule
-from ..schemas import FormatQuery, load
-from . import chosen_format, read_json, render, split_suffix, tables
+from service.render import spreadsheet
+from service.engine.compare import compare
+from service.model.errors import InputError
+from service.engine.landed_cost import parse_entry, landed_cost
+from service.model.templates import get_template
+from service.engine.schedule import schedule
+from service.web.schemas import FormatQuery, load
+from service.web.blueprints import chosen_format
+from service.web.blueprints import read_json
+from service.web.blueprints import render
+from service.web.blueprints import split_suffix
+from service.web.blueprints import tables
 
 bp = Blueprint("landed", __name__)
 EXT = "<any(json,csv,tsv,html,iqy):ext>"

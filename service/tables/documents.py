@@ -9,10 +9,10 @@ import difflib
 from collections import OrderedDict
 from datetime import date
 
-from . import hts
-from .errors import NotCovered
-from .money import fmt_rate
-from .quote import resolve_line
+from service.model import hts
+from service.model.errors import NotCovered
+from service.model.money import fmt_rate
+from service.engine.quote import resolve_line
 
 
 def _iso(day: date | None) -> str | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from .errors import InputError
-from .landed_cost import landed_cost, parse_entry
-from .reference import value_doc
+from service.model.errors import InputError
+from service.engine.landed_cost import landed_cost, parse_entry
+from service.tables.documents import value_doc
 
 MAX_SHIPMENTS = 24
 MAX_LINE_PRICINGS = 10_000   # shipments x lines priced by one request

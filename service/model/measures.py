@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .periods import Dated, on_day
+from service.model.periods import Dated, on_day
 
 # Value bases a duty can be charged on.
 VALUE_BASES = (

@@ -1,7 +1,7 @@
 """The Flask application factory.
 
 ``create_app(tables=None, config=None)`` takes an already-loaded
-:class:`~service.tables.Tables` (or loads the default tables, which validates
+:class:`~service.tables.load.Tables` (or loads the default tables, which validates
 them and stops with ``file:line`` on a defect).  The blueprints in
 ``service/api/`` only parse, call the domain and render.
 
@@ -20,8 +20,8 @@ from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from .errors import InputError, NotCovered
-from .tables import Tables, load_tables
+from service.model.errors import InputError, NotCovered
+from service.tables.load import Tables, load_tables
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
         app.config.update(config)
     app.config["TABLES"] = tables if tables is not None else load_tables()
 
-    from .api import duty, landed, meta, reference
+    from service.web.blueprints import duty, landed, meta, reference
     app.register_blueprint(duty.bp)
     app.register_blueprint(landed.bp)
     app.register_blueprint(reference.bp)

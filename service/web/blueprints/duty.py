@@ -5,14 +5,17 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
-from .. import spreadsheet
-from ..app import ApiError, envelope
-from ..errors import InputError, NotCovered
-from ..line_input import FIELDS, parse_date, parse_line
-from ..quote import quote
-from ..schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, load
-from ..timeline import timeline
-from . import chosen_format, read_json, render, tables
+from service.render import spreadsheet
+from service.web.app import ApiError, envelope
+from service.model.errors import InputError, NotCovered
+from service.engine.line_input import FIELDS, parse_date, parse_line
+from service.engine.quote import quote
+from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, load
+from service.engine.timeline import timeline
+from service.web.blueprints import chosen_format
+from service.web.blueprints import read_json
+from service.web.blueprints import render
+from service.web.blueprints import tables
 
 bp = Blueprint("duty", __name__)
 EXT = "<any(json,csv,tsv,html,iqy):ext>"

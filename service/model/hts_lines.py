@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import hts
-from .periods import Dated, on_day
-from .rates import Rate
+from service.model import hts
+from service.model.periods import Dated, on_day
+from service.model.rates import Rate
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import countries, hts
-from .errors import InputError
-from .measures import MODES
-from .money import parse_amount
+from service.model import countries
+from service.model import hts
+from service.model.errors import InputError
+from service.model.measures import MODES
+from service.model.money import parse_amount
 
 CONTENT_FIELDS = ("steel_content_value", "aluminum_content_value", "copper_content_value",
                   "us_content_value", "aam_content_value")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from . import hts
-from .errors import InputError, NotCovered, TableError
-from .money import fmt_rate
+from service.model import hts
+from service.model.errors import InputError, NotCovered, TableError
+from service.model.money import fmt_rate
 
 SHARES = ("steel_content_share", "aluminum_content_share", "copper_content_share", "us_content_share",
           "aam_content_share")
@@ -67,8 +67,8 @@ class Template:
 
 
 def load_template(loader, path: Path, tables) -> None:
-    from .quote import resolve_line
-    from .tables import _expect_map, _keys, _list, _text
+    from service.engine.quote import resolve_line
+    from service.tables.load import _expect_map, _keys, _list, _text
     node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
     _keys(node, {"id", "title", "description", "basis", "unit", "lines"})
     tid = _text(node, "id")

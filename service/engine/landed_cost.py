@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from . import fx as fxmod
-from .errors import InputError, NotCovered
-from .fees import fee_amount
-from .line_input import parse_date, parse_line, parse_mode
-from .money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_rate, parse_amount, per_unit, rate6
-from .projects import SHARES, expand, get_template
-from .quote import quote
+from service.model import fx as fxmod
+from service.model.errors import InputError, NotCovered
+from service.model.fees import fee_amount
+from service.engine.line_input import parse_date, parse_line, parse_mode
+from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_rate, parse_amount, per_unit, rate6
+from service.model.templates import SHARES, expand, get_template
+from service.engine.quote import quote
 
 INCOTERMS = ("EXW", "FCA", "FOB", "CFR", "CIF", "DAP", "DDP")
 COSTS = ("international_freight", "insurance", "brokerage", "inland_freight", "other")

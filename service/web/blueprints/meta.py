@@ -8,9 +8,11 @@ from importlib import resources
 import yaml
 from flask import Blueprint, Response, redirect, request
 
-from .. import spreadsheet
-from ..schemas import FormatQuery, load
-from . import chosen_format, render, tables
+from service.render import spreadsheet
+from service.web.schemas import FormatQuery, load
+from service.web.blueprints import chosen_format
+from service.web.blueprints import render
+from service.web.blueprints import tables
 
 bp = Blueprint("meta", __name__)
 EXT = "<any(json,csv,tsv,html,iqy):ext>"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .errors import NotCovered
-from .money import cents, fmt_money, fmt_rate
-from .periods import Dated, on_day
+from service.model.errors import NotCovered
+from service.model.money import cents, fmt_money, fmt_rate
+from service.model.periods import Dated, on_day
 
 
 @dataclass

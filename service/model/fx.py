@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pycountry
 
-from .errors import InputError, TableError
-from .money import cents, fmt_rate, parse_decimal
-from .periods import Dated, on_day
+from service.model.errors import InputError, TableError
+from service.model.money import cents, fmt_rate, parse_decimal
+from service.model.periods import Dated, on_day
 
 _RATE = re.compile(r"^\d+(\.\d{1,8})?$")
 MIN_RATE = Decimal("0.000001")   # bounds for a caller's rate (units per USD)
@@ -79,7 +79,7 @@ def normalize_currency(code, name: str = "currency") -> str:
 
 def load_fx(loader, path: Path) -> FxTable:
     """Read ``fx/rates.yaml`` with the tables' strict loader helpers."""
-    from .tables import _confidence, _date, _expect_map, _keys, _list, _periods, _text
+    from service.tables.load import _confidence, _date, _expect_map, _keys, _list, _periods, _text
     node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
     _keys(node, {"id", "title", "basis", "currencies"}, {"note"})
     cur_node = _expect_map(node.get("currencies"), node.where("currencies"))

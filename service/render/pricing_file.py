@@ -14,10 +14,10 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from .errors import InputError, NotCovered
-from .line_input import FIELDS, parse_line
-from .quote import quote
-from .spreadsheet import neutralise
+from service.model.errors import InputError, NotCovered
+from service.engine.line_input import FIELDS, parse_line
+from service.engine.quote import quote
+from service.render.spreadsheet import neutralise
 
 RESULT_COLUMNS = ("hts_priced", "description", "customs_value", "total_duty", "effective_rate", "currency",
                   "headings", "status", "error")

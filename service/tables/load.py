@@ -4,7 +4,7 @@ The loader is strict, in the manner of a compiler: an unknown key, a bad or
 reversed date, overlapping periods of one measure, a malformed HTS or country
 code, a dated value without a citation, or YAML that would turn a code, rate
 or date into a float, boolean or date object stops loading with ``file:line``
-and the reason (:class:`~service.errors.TableError`).
+and the reason (:class:`~service.model.errors.TableError`).
 
 Layout (paths relative to the tables directory)::
 
@@ -30,15 +30,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import countries as iso
-from . import hts as htsmod
-from .errors import TableError, TableErrors
-from .fees import Fee
-from .hts_lines import HtsLine, LineRate
-from .measures import (CONDITIONS, CONFIDENCE, EXTENTS, LEGAL_STATES, MODES, VALUE_BASES, InTransit,
+from service.model import countries as iso
+from service.model import hts as htsmod
+from service.model.errors import TableError, TableErrors
+from service.model.fees import Fee
+from service.model.hts_lines import HtsLine, LineRate
+from service.model.measures import (CONDITIONS, CONFIDENCE, EXTENTS, LEGAL_STATES, MODES, VALUE_BASES, InTransit,
                        LegalStatus, Measure, Requirement, Threshold, Value)
-from .rates import parse_rate, parse_special
-from .tableyaml import Located, LocatedList, load as load_yaml
+from service.model.rates import parse_rate, parse_special
+from service.tables.yamlsrc import Located, LocatedList, load as load_yaml
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRACTION = re.compile(r"^\d+(\.\d+)?$")
@@ -97,8 +97,8 @@ class Tables:
     _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
     quote_cache: dict = field(default_factory=dict, repr=False)
     stack_cache: dict = field(default_factory=dict, repr=False)
-    fx: object = None                       # service.fx.FxTable (currency conversion)
-    templates: dict = field(default_factory=dict, repr=False)  # service.projects.Template by id
+    fx: object = None                       # service.model.fx.FxTable (currency conversion)
+    templates: dict = field(default_factory=dict, repr=False)  # service.model.templates.Template by id
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:
@@ -687,14 +687,14 @@ def load_tables(directory: str | Path | None = None) -> Tables:
     loader.errors.extend(_cross_check(measures, specials, lines))
     fx = None
     if (directory / "fx" / "rates.yaml").exists():
-        from .fx import load_fx
+        from service.model.fx import load_fx
         with loader.collecting():
             fx = load_fx(loader, directory / "fx" / "rates.yaml")
     loader.raise_collected()
     tables = Tables(version, as_of, coverage_from, directory, aliases, groups, programs, specials,
                     lines, measures, fees, fx=fx)
     tables.build_indexes()
-    from .projects import load_template
+    from service.model.templates import load_template
     for path in sorted((directory / "projects").glob("*.yaml")):
         with loader.collecting():
             load_template(loader, path, tables)

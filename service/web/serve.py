@@ -50,8 +50,8 @@ class _Server(BaseApplication):
 
 def serve(host: str | None = None, port: int | None = None, workers: int | None = None, tables=None,
           access_log: bool = False) -> None:
-    from .app import create_app
-    from .tables import load_tables
+    from service.web.app import create_app
+    from service.tables.load import load_tables
 
     host = host or os.environ.get("TARIFF_STACK_HOST") or DEFAULT_HOST
     port = port or int(os.environ.get("PORT") or DEFAULT_PORT)

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .errors import TableError
-from .line_input import LineInput
-from .measures import Measure, Value
+from service.model.errors import TableError
+from service.engine.line_input import LineInput
+from service.model.measures import Measure, Value
 
 
 @dataclass
@@ -122,7 +122,7 @@ class _Context:
                 try:
                     passes = Decimal(given) >= t.at_least
                 except Exception:
-                    from .errors import InputError
+                    from service.model.errors import InputError
                     raise InputError.field("facts", f"{t.fact} must be a decimal fraction such as 0.4") from None
             if not passes:
                 out.reason = f"{t.fact} {given} is below {t.at_least}: {t.note}"

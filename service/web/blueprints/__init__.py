@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from flask import Response, g, jsonify, request
 
-from .. import spreadsheet
-from ..app import ApiError, _reject_constant
-from ..errors import InputError
+from service.render import spreadsheet
+from service.web.app import ApiError, _reject_constant
+from service.model.errors import InputError
 
 SUFFIXES = tuple("." + f for f in spreadsheet.FORMATS)
 

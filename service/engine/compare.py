@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from decimal import Decimal
 
-from . import fx as fxmod
-from .errors import InputError, NotCovered
-from .landed_cost import MIN_QUANTITY, landed_cost, parse_entry
-from .money import ZERO, fmt_money, fmt_rate, parse_amount, per_unit, rate6
+from service.model import fx as fxmod
+from service.model.errors import InputError, NotCovered
+from service.engine.landed_cost import MIN_QUANTITY, landed_cost, parse_entry
+from service.model.money import ZERO, fmt_money, fmt_rate, parse_amount, per_unit, rate6
 
 SHARED = ("entry_date", "export_date", "loaded_date", "mode", "allocation", "fx_rates", "template")
 MAX_QUOTES = 10

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .. import countries, hts, spreadsheet
-from ..errors import InputError
-from ..line_input import parse_date
-from ..reference import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
-from ..schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
-from . import chosen_format, render, split_suffix, tables
+from service.model import countries
+from service.model import hts
+from service.render import spreadsheet
+from service.model.errors import InputError
+from service.engine.line_input import parse_date
+from service.tables.documents import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
+from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
+from service.web.blueprints import chosen_format
+from service.web.blueprints import render
+from service.web.blueprints import split_suffix
+from service.web.blueprints import tables
 
 bp = Blueprint("reference", __name__)
 EXT = "<any(json,csv,tsv,html,iqy):ext>"

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from decimal import Decimal
 
-from . import countries, hts
-from .errors import InputError, NotCovered
-from .line_input import LineInput
-from .money import ZERO, cents, fmt_money, fmt_rate, rate6
-from .stacking import evaluate
-from .valuation import base_amount, filing_lines
+from service.model import countries
+from service.model import hts
+from service.model.errors import InputError, NotCovered
+from service.engine.line_input import LineInput
+from service.model.money import ZERO, cents, fmt_money, fmt_rate, rate6
+from service.engine.stacking import evaluate
+from service.engine.valuation import base_amount, filing_lines
 
 CURRENCY = "USD"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from .errors import InputError
-from .line_input import FIELDS
-from .spreadsheet import FORMATS
+from service.model.errors import InputError
+from service.engine.line_input import FIELDS
+from service.render.spreadsheet import FORMATS
 
 MAX_TEXT = 200
 MAX_BATCH_LINES = 10_000

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import TableError
+from service.model.errors import TableError
 
 # Tags PyYAML's resolver would give a plain scalar that we refuse.
 _SURPRISING = {

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .line_input import LineInput
-from .measures import CONTENT_BASES
-from .money import ZERO, fmt_money
+from service.engine.line_input import LineInput
+from service.model.measures import CONTENT_BASES
+from service.model.money import ZERO, fmt_money
 
 _DEFAULT_TEXT = {
     "full_value": "{field} not given: the duty is charged on the full customs value "

@@ -18,19 +18,16 @@ rounded half-up to the cent.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pycountry
 
-from service.model.errors import InputError, TableError
+from service.model.errors import InputError
 from service.model.money import cents, fmt_rate, parse_decimal
 from service.model.periods import Dated, on_day
 
-_RATE = re.compile(r"^\d+(\.\d{1,8})?$")
 MIN_RATE = Decimal("0.000001")   # bounds for a caller's rate (units per USD)
 MAX_RATE = Decimal("1000000000")
 
@@ -75,35 +72,6 @@ def normalize_currency(code, name: str = "currency") -> str:
     if not isinstance(code, str) or code.strip().upper() not in iso_currencies():
         raise InputError.field(name, f"unknown currency {str(code)[:12]!r}: expected an ISO 4217 code such as USD, CNY")
     return code.strip().upper()
-
-
-def load_fx(loader, path: Path) -> FxTable:
-    """Read ``fx/rates.yaml`` with the tables' strict loader helpers."""
-    from service.tables.load import _confidence, _date, _expect_map, _keys, _list, _periods, _text
-    node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
-    _keys(node, {"id", "title", "basis", "currencies"}, {"note"})
-    cur_node = _expect_map(node.get("currencies"), node.where("currencies"))
-    currencies = {}
-    for code in cur_node:
-        c = _expect_map(cur_node[code], cur_node.where(code))
-        if code not in iso_currencies():
-            raise TableError(cur_node.where(code), f"unknown ISO 4217 currency {code!r}")
-        _keys(c, {"quote", "values"})
-        if c.get("quote") != "per_usd":
-            raise TableError(c.where("quote"), "quote must be 'per_usd' (units of the currency per 1 USD)")
-        items = _list(c, "values")
-        values = []
-        for i, v in enumerate(items):
-            v = _expect_map(v, items.where(i))
-            _keys(v, {"from", "rate", "cite"}, {"to", "confidence", "url", "note"})
-            rate = v.get("rate")
-            if not isinstance(rate, str) or not _RATE.match(rate) or Decimal(rate) == 0:
-                raise TableError(v.where("rate"), f"bad rate {rate!r}: units per USD such as \"7.1069\"")
-            values.append(FxValue(_date(v, "from"), _date(v, "to", False), Decimal(rate), _text(v, "cite"),
-                                  _confidence(v), v.where()))
-        _periods(values, items.where, f"fx {code}")
-        currencies[code] = FxCurrency(code, tuple(values))
-    return FxTable(_text(node, "title"), _text(node, "basis"), currencies)
 
 
 @dataclass(frozen=True)

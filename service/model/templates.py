@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from service.model import hts
-from service.model.errors import InputError, NotCovered, TableError
+from service.model.errors import InputError, NotCovered
 from service.model.money import fmt_rate
 
 SHARES = ("steel_content_share", "aluminum_content_share", "copper_content_share", "us_content_share",
@@ -64,60 +63,6 @@ class Template:
                 **{name: fmt_rate(value) for name, value in x.shares},
                 facts=dict(x.facts), note=x.note) for x in self.lines],
         )
-
-
-def load_template(loader, path: Path, tables) -> None:
-    from service.engine.quote import resolve_line
-    from service.tables.load import _expect_map, _keys, _list, _text
-    node = _expect_map(loader.read(path), f"{loader.rel(path)}:1")
-    _keys(node, {"id", "title", "description", "basis", "unit", "lines"})
-    tid = _text(node, "id")
-    if tid != path.stem:
-        raise TableError(node.where("id"), f"template id {tid!r} must equal its file name {path.stem!r}")
-    items = _list(node, "lines")
-    lines, seen = [], set()
-    for i, item in enumerate(items):
-        x = _expect_map(item, items.where(i))
-        _keys(x, {"id", "description", "hts", "unit", "quantity"},
-              {"energy_kwh_per_unit", "facts", "note", *SHARES})
-        lid = _text(x, "id")
-        if lid in seen:
-            raise TableError(x.where("id"), f"duplicate line id {lid!r}")
-        seen.add(lid)
-        try:
-            digits = hts.normalize(_text(x, "hts"))
-            resolve_line(tables, digits)
-        except ValueError as exc:
-            raise TableError(x.where("hts"), str(exc)) from None
-        except NotCovered as exc:
-            raise TableError(x.where("hts"), f"{exc.message} ({exc.hint})") from None
-
-        def number(key, required=False, at_most=None):
-            raw = x.get(key)
-            if raw is None:
-                if required:
-                    raise TableError(x.where(key), f"{key!r} must be given")
-                return None
-            try:
-                value = Decimal(raw) if isinstance(raw, str) else None
-            except ArithmeticError:
-                value = None
-            if value is None or not value.is_finite() or value < 0 or (at_most is not None and value > at_most):
-                raise TableError(x.where(key), f"{key!r}: bad number {raw!r}")
-            return value
-
-        shares = tuple((name, number(name, at_most=Decimal(1))) for name in SHARES if x.get(name) is not None)
-        metal = sum((v for n, v in shares if n in SHARES[:3]), Decimal(0))
-        if metal > 1:
-            raise TableError(x.where("steel_content_share"), "metal content shares add up to more than 1")
-        facts = x.get("facts") or {}
-        if not hasattr(facts, "items") or not all(isinstance(v, str) for v in facts.values()):
-            raise TableError(x.where("facts"), "facts must map names to text values")
-        lines.append(TemplateLine(lid, _text(x, "description"), digits, _text(x, "unit"), number("quantity", True),
-                                  number("energy_kwh_per_unit"), shares, tuple(sorted(facts.items())),
-                                  _text(x, "note", False), x.where()))
-    tables.templates[tid] = Template(tid, _text(node, "title"), _text(node, "description"), _text(node, "basis"),
-                                     _text(node, "unit"), tuple(lines), node.where("id"))
 
 
 def get_template(tables, template_id: str) -> Template:

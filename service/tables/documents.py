@@ -12,7 +12,6 @@ from datetime import date
 from service.model import hts
 from service.model.errors import NotCovered
 from service.model.money import fmt_rate
-from service.engine.quote import resolve_line
 
 
 def _iso(day: date | None) -> str | None:
@@ -115,4 +114,4 @@ def find_hts(tables, prefix: str | None = None) -> list:
 
 
 def get_hts(tables, digits: str):
-    return resolve_line(tables, digits)
+    return tables.line_for(digits)

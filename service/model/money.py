@@ -14,8 +14,10 @@ RATE_PLACES = Decimal("0.000001")
 ZERO = Decimal("0")
 ONE = Decimal("1")
 
-# A private context: 28 digits is plenty for customs values up to 10^15 with
-# six-decimal rates.  FloatOperation is trapped so a float can never mix in.
+# The decimal context: 34 significant digits (IEEE decimal128), far more than
+# a customs value up to 10^12 times a six-decimal rate needs, so no product or
+# sum is ever rounded by the context; rounding happens only at the named points
+# below.  FloatOperation is trapped so a float can never mix in.
 CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP,
                           traps=[InvalidOperation, decimal.DivisionByZero,
                                  decimal.Overflow, decimal.FloatOperation])

@@ -9,9 +9,8 @@ Host and port come from ``--host``/``--port``, else ``TARIFF_STACK_HOST`` /
 0.0.0.0 so the command itself is the same everywhere.  Workers:
 ``--workers``, else ``WEB_CONCURRENCY``, else the CPUs this process may use,
 plus one; each runs 4 threads (gthread: keep-alive connections are held
-without tying up a process).  On the 2-core machine, 3 x 4 gave the lowest
-tail latency of the layouts measured (bench/http_load.py; sync x 5, sync x 3,
-gthread 2 x 4, 3 x 4, 5 x 2 at 1,000 requests/s).
+without tying up a process).  The layout was chosen by comparing tail latency
+under ``bench/http_load.py``.
 """
 from __future__ import annotations
 

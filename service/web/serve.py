@@ -18,6 +18,9 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
+from service.tables.load import load_tables
+from service.web.app import create_app
+
 DEFAULT_HOST = "127.0.0.1"
 WORKER_CLASS = "gthread"
 THREADS = 4
@@ -49,9 +52,6 @@ class _Server(BaseApplication):
 
 def serve(host: str | None = None, port: int | None = None, workers: int | None = None, tables=None,
           access_log: bool = False) -> None:
-    from service.web.app import create_app
-    from service.tables.load import load_tables
-
     host = host or os.environ.get("TARIFF_STACK_HOST") or DEFAULT_HOST
     port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
     workers = workers or int(os.environ.get("WEB_CONCURRENCY") or default_workers())

@@ -8,16 +8,19 @@ import argparse
 import json
 import sys
 import time
-from datetime import timedelta
 
-from tabulate import tabulate
+from tqdm import tqdm
 
 from service.model.errors import InputError, NotCovered, TableError
+from service.tables.load import load_tables
+from service.engine.compile import compile_tables
 from service.engine.line_input import parse_line
 from service.engine.quote import quote
-from service.tables.load import load_tables
+from service.render.pricing_file import price_file
+from service.render.text import render_text
 
-CHECK_ORIGINS = ("CN", "KR", "JP", "DE", "CA", "MX", "GB", "VN", "IN", "BR", "AU")
+LINE_OPTIONS = ("mode", "loaded_date", "steel_content_value", "aluminum_content_value", "copper_content_value",
+                "us_content_value", "aam_content_value", "preference", "exporter", "quantity")
 
 
 def _quote_args(sub):
@@ -40,10 +43,27 @@ def _quote_args(sub):
     p.add_argument("--json", action="store_true", help="print the JSON document the API serves")
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _quote_args(sub)
+    check = sub.add_parser("check", help="validate the tariff tables and compile every line on every boundary date")
+    check.add_argument("--quick", action="store_true", help="validate only; skip the compile pass")
+    price = sub.add_parser("price", help="price a CSV file of lines; write a CSV of results")
+    price.add_argument("file", help="CSV with a header row: hts, origin, entry_date, value and optional facts")
+    price.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    price.add_argument("--no-progress", action="store_true", help="no progress bar")
+    serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
+    serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or CPUs + 1, 4 threads each)")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    return parser
+
+
 def _line_from_args(args) -> dict:
     data = {"hts": args.hts, "origin": args.origin, "entry_date": args.entry_date, "value": args.value}
-    for key in ("mode", "loaded_date", "steel_content_value", "aluminum_content_value", "copper_content_value",
-                "us_content_value", "aam_content_value", "preference", "exporter", "quantity"):
+    for key in LINE_OPTIONS:
         value = getattr(args, key)
         if value is not None:
             data[key] = value
@@ -54,58 +74,24 @@ def _line_from_args(args) -> dict:
     return data
 
 
-def render_text(result: dict) -> str:
-    head = (f"{result['hts']}  {result['description']}\n"
-            f"origin {result['origin']} ({result['origin_name']})  entry {result['entry_date']}  "
-            f"customs value {result['customs_value']} {result['currency']}  tables {result['tables_version']}")
-    rows = [(layer["program"], layer["heading"], layer["rate"], layer["value_base"], layer["base_amount"],
-             layer["duty"], layer["confidence"]) for layer in result["layers"]]
-    rows.append(("total", "", result["effective_rate"], "", result["customs_value"], result["total_duty"], ""))
-    table = tabulate(rows, headers=("program", "heading", "rate", "value base", "base", "duty USD", "confidence"),
-                     disable_numparse=True, colalign=("left", "left", "right", "left", "right", "right", "left"))
-    parts = [head, "", table]
-    filing = []
-    for fl in result["filing_lines"]:
-        numbers = " ".join(n["number"] for n in fl["numbers"])
-        filing.append(f"  line {fl['line']} ({fl['portion']}, {fl['value']}): {numbers}")
-    parts += ["", "Filing lines (CBP reporting order):", *filing]
-    if result["not_applied"]:
-        parts += ["", "Considered, not applied:"]
-        parts += [f"  - {n['measure_id'] or n['heading']}: {n['reason']}" for n in result["not_applied"]]
-    if result["assumptions"]:
-        parts += ["", "Assumptions:"] + [f"  - {a['assumption']}" for a in result["assumptions"]]
-    if result["warnings"]:
-        parts += ["", "Warnings:"] + [f"  - {w}" for w in result["warnings"]]
-    parts += ["", "Citations:"] + [f"  - {layer['heading']}: {layer['citation']}" for layer in result["layers"]]
-    return "\n".join(parts)
+def _quote(tables, args) -> int:
+    result = quote(tables, parse_line(_line_from_args(args), tables.aliases))
+    print(json.dumps(result, indent=2) if args.json else render_text(result))
+    return 0
 
 
-def compile_tables(tables) -> int:
-    """Quote every covered line for a set of origins on every boundary date."""
-    count = 0
-    days = set()
-    for day in tables.boundaries():
-        days.add(day)
-        days.add(day - timedelta(days=1))
-    days = sorted(d for d in days if d >= tables.coverage_from)
-    for digits, line in tables.lines.items():
-        for origin in CHECK_ORIGINS:
-            for day in days:
-                if line.rate_on(day) is None:
-                    continue
-                data = {"hts": digits, "origin": origin, "entry_date": day.isoformat(), "value": "1000"}
-                try:
-                    quote(tables, parse_line(data))
-                except InputError:
-                    pass  # e.g. a preference or specific rate needing a caller fact
-                count += 1
-    return count
+def _check(tables, args, loaded: float) -> int:
+    summary = (f"ok: {len(tables.lines)} HTS lines, {len(tables.measures)} measures, "
+               f"{len(tables.fees)} fees loaded from {tables.directory} in {loaded:.2f} s "
+               f"(tables version {tables.version})")
+    if not args.quick:
+        compiled = compile_tables(tables)
+        summary += f"; compiled {compiled} line/origin/date quotes"
+    print(summary)
+    return 0
 
 
 def _price(tables, args) -> int:
-    from tqdm import tqdm
-
-    from service.render.pricing_file import price_file
     with open(args.file, newline="", encoding="utf-8-sig") as source:
         total = max(sum(1 for _ in source) - 1, 0)
         source.seek(0)
@@ -121,22 +107,35 @@ def _price(tables, args) -> int:
     return 0 if not (counts["error"] or counts["not_covered"]) else 1
 
 
+def _serve(tables, args) -> int:
+    # Local: the web server pulls in gunicorn and Flask, which quote, check and price never use.
+    from service.web.serve import serve
+
+    serve(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
+    return 0
+
+
+def _table_error(exc: TableError) -> int:
+    errors = getattr(exc, "errors", [exc])
+    if len(errors) == 1:
+        print(f"tariff tables invalid: {exc.where}: {exc.reason}", file=sys.stderr)
+    else:
+        print(f"tariff tables invalid: {len(errors)} errors", file=sys.stderr)
+        for error in errors:
+            print(f"  {error.where}: {error.reason}", file=sys.stderr)
+    return 2
+
+
+def _input_error(exc: InputError) -> int:
+    print(f"error: {exc.message}", file=sys.stderr)
+    for name, messages in exc.errors.items():
+        for m in messages:
+            print(f"  {name}: {m}", file=sys.stderr)
+    return 1
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    _quote_args(sub)
-    check = sub.add_parser("check", help="validate the tariff tables and compile every line on every boundary date")
-    check.add_argument("--quick", action="store_true", help="validate only; skip the compile pass")
-    price = sub.add_parser("price", help="price a CSV file of lines; write a CSV of results")
-    price.add_argument("file", help="CSV with a header row: hts, origin, entry_date, value and optional facts")
-    price.add_argument("-o", "--output", help="output CSV (default: standard output)")
-    price.add_argument("--no-progress", action="store_true", help="no progress bar")
-    serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
-    serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or CPUs + 1, 4 threads each)")
-    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         started = time.perf_counter()
         tables = load_tables()
@@ -144,36 +143,14 @@ def main(argv=None) -> int:
         if args.command == "price":
             return _price(tables, args)
         if args.command == "serve":
-            from service.web.serve import serve as run_server
-            run_server(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
-            return 0
+            return _serve(tables, args)
         if args.command == "check":
-            summary = (f"ok: {len(tables.lines)} HTS lines, {len(tables.measures)} measures, "
-                       f"{len(tables.fees)} fees loaded from {tables.directory} in {loaded:.2f} s "
-                       f"(tables version {tables.version})")
-            if not args.quick:
-                compiled = compile_tables(tables)
-                summary += f"; compiled {compiled} line/origin/date quotes"
-            print(summary)
-            return 0
-        result = quote(tables, parse_line(_line_from_args(args), tables.aliases))
-        print(json.dumps(result, indent=2) if args.json else render_text(result))
-        return 0
+            return _check(tables, args, loaded)
+        return _quote(tables, args)
     except TableError as exc:
-        errors = getattr(exc, "errors", [exc])
-        if len(errors) == 1:
-            print(f"tariff tables invalid: {exc.where}: {exc.reason}", file=sys.stderr)
-        else:
-            print(f"tariff tables invalid: {len(errors)} errors", file=sys.stderr)
-            for error in errors:
-                print(f"  {error.where}: {error.reason}", file=sys.stderr)
-        return 2
+        return _table_error(exc)
     except InputError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        for name, messages in exc.errors.items():
-            for m in messages:
-                print(f"  {name}: {m}", file=sys.stderr)
-        return 1
+        return _input_error(exc)
     except NotCovered as exc:
         print(f"not covered: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
         return 1

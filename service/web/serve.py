@@ -9,15 +9,17 @@ Host and port come from ``--host``/``--port``, else ``TARIFF_STACK_HOST`` /
 0.0.0.0 so the command itself is the same everywhere.  Workers:
 ``--workers``, else ``WEB_CONCURRENCY``, else the CPUs this process may use,
 plus one; each runs 4 threads (gthread: keep-alive connections are held
-without tying up a process).  On the 2-core machine, 3 x 4 gave the lowest
-tail latency of the layouts measured (bench/http_load.py; sync x 5, sync x 3,
-gthread 2 x 4, 3 x 4, 5 x 2 at 1,000 requests/s).
+without tying up a process).  The layout was chosen by comparing tail latency
+under ``bench/http_load.py``.
 """
 from __future__ import annotations
 
 import os
 
 from gunicorn.app.base import BaseApplication
+
+from service.tables.load import load_tables
+from service.web.app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 WORKER_CLASS = "gthread"
@@ -50,9 +52,6 @@ class _Server(BaseApplication):
 
 def serve(host: str | None = None, port: int | None = None, workers: int | None = None, tables=None,
           access_log: bool = False) -> None:
-    from service.web.app import create_app
-    from service.tables.load import load_tables
-
     host = host or os.environ.get("TARIFF_STACK_HOST") or DEFAULT_HOST
     port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
     workers = workers or int(os.environ.get("WEB_CONCURRENCY") or default_workers())

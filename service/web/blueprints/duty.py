@@ -5,20 +5,18 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
-from service.render import spreadsheet
-from service.web.app import ApiError, envelope
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, parse_date, parse_line
 from service.engine.quote import quote
-from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, load
 from service.engine.timeline import timeline
-from service.web.blueprints import chosen_format
-from service.web.blueprints import read_json
-from service.web.blueprints import render
+from service.render import spreadsheet
 from service.web.blueprints import tables
+from service.web.errors import ApiError, envelope
+from service.web.formats import EXT, chosen_format, render
+from service.web.jsonio import read_json
+from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, load
 
 bp = Blueprint("duty", __name__)
-EXT = "<any(json,csv,tsv,html,iqy):ext>"
 TIMELINE_VALUE = "1000"
 
 

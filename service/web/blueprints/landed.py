@@ -3,21 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from service.render import spreadsheet
-from service.engine.compare import compare
 from service.model.errors import InputError
-from service.engine.landed_cost import parse_entry, landed_cost
 from service.model.templates import get_template
+from service.engine.compare import compare
+from service.engine.landed_cost import parse_entry, landed_cost
 from service.engine.schedule import schedule
-from service.web.schemas import FormatQuery, load
-from service.web.blueprints import chosen_format
-from service.web.blueprints import read_json
-from service.web.blueprints import render
-from service.web.blueprints import split_suffix
+from service.render import spreadsheet
 from service.web.blueprints import tables
+from service.web.formats import EXT, chosen_format, render, split_suffix
+from service.web.jsonio import read_json
+from service.web.schemas import FormatQuery, load
 
 bp = Blueprint("landed", __name__)
-EXT = "<any(json,csv,tsv,html,iqy):ext>"
 
 
 def _post_format(ext=None) -> str:

@@ -9,13 +9,11 @@ import yaml
 from flask import Blueprint, Response, redirect, request
 
 from service.render import spreadsheet
-from service.web.schemas import FormatQuery, load
-from service.web.blueprints import chosen_format
-from service.web.blueprints import render
 from service.web.blueprints import tables
+from service.web.formats import EXT, chosen_format, render
+from service.web.schemas import FormatQuery, load
 
 bp = Blueprint("meta", __name__)
-EXT = "<any(json,csv,tsv,html,iqy):ext>"
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,20 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from service.model import countries
-from service.model import hts
-from service.render import spreadsheet
+from service.model import countries, hts
 from service.model.errors import InputError
-from service.engine.line_input import parse_date
 from service.tables.documents import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
-from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
-from service.web.blueprints import chosen_format
-from service.web.blueprints import render
-from service.web.blueprints import split_suffix
+from service.engine.line_input import parse_date
+from service.render import spreadsheet
 from service.web.blueprints import tables
+from service.web.formats import EXT, chosen_format, render, split_suffix
+from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
 
 bp = Blueprint("reference", __name__)
-EXT = "<any(json,csv,tsv,html,iqy):ext>"
 
 
 def _parse(name, parser, raw):

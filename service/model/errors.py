@@ -45,6 +45,10 @@ class InputError(ValueError):
     def field(cls, name: str, message: str) -> "InputError":
         return cls(f"{name}: {message}", {name: [message]})
 
+    def under(self, prefix: str) -> "InputError":
+        """This error as part of a larger request: every field under ``prefix``."""
+        return InputError(f"{prefix}: {self.message}", {f"{prefix}.{k}": v for k, v in self.errors.items()})
+
 
 class NotCovered(LookupError):
     """The tables do not cover what was asked (HTTP 404), with a hint."""
@@ -54,6 +58,10 @@ class NotCovered(LookupError):
         self.message = message
         self.hint = hint
         self.field = field
+
+    def under(self, prefix: str) -> "NotCovered":
+        """This error as part of a larger request: its field under ``prefix``."""
+        return NotCovered(f"{prefix}: {self.message}", self.hint, f"{prefix}.{self.field}")
 
 
 class ErrorCollector:

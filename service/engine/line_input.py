@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from service.model import countries
 from service.model import hts
-from service.model.errors import InputError
+from service.model.errors import ErrorCollector, InputError
 from service.model.measures import MODES
 from service.model.money import parse_amount
 
@@ -149,44 +149,39 @@ _METALS = ("steel_content_value", "aluminum_content_value", "copper_content_valu
 
 def parse_line(data: dict, aliases: dict[str, str] | None = None) -> LineInput:
     """Build a :class:`LineInput` from strings; collect every field's error."""
-    errors: dict[str, list[str]] = {}
-    if any(k not in _PARSERS for k in data):
-        for name in sorted(k for k in data if k not in _PARSERS):
-            errors[name] = ["unknown field"]
+    errors = ErrorCollector()
+    for name in sorted(k for k in data if k not in _PARSERS):
+        errors.add(name, "unknown field")
     for name in REQUIRED:
         if data.get(name) in (None, ""):
-            errors.setdefault(name, []).append("missing required field")
+            errors.add(name, "missing required field")
     out: dict = {}
     for name, parser in _PARSERS.items():
         raw = data.get(name)
-        if raw is None or (raw == "" and isinstance(raw, str)) or name in errors:
+        if raw is None or (raw == "" and isinstance(raw, str)) or name in errors.errors:
             continue
-        try:
+        with errors.field(name):
             out[name] = parser(raw, aliases)
-        except InputError as exc:
-            for msgs in exc.errors.values():
-                errors.setdefault(name, []).extend(msgs)
-        except ValueError as exc:
-            errors.setdefault(name, []).append(str(exc))
-
     if not errors and "value" in out and len(out) > 4:
-        value = out["value"]
-        metal = Decimal(0)
-        for name in CONTENT_FIELDS:
-            amount = out.get(name)
-            if amount is not None and amount > value:
-                errors.setdefault(name, []).append("must not exceed value")
-            if amount is not None and name in _METALS:
-                metal += amount
-        if metal > value:
-            errors.setdefault("steel_content_value", []).append(
-                "steel, aluminum and copper content together must not exceed value")
+        _check_contents(out, errors)
     if not errors and out.get("loaded_date") and out["loaded_date"] > out["entry_date"]:
-        errors.setdefault("loaded_date", []).append("must not be after entry_date")
-    if errors:
-        first = next(iter(errors))
-        raise InputError(f"invalid line: {first}: {errors[first][0]}", errors)
+        errors.add("loaded_date", "must not be after entry_date")
+    errors.raise_if_any("invalid line")
     return LineInput(**out)
+
+
+def _check_contents(out: dict, errors: ErrorCollector) -> None:
+    """No content value over the line's value; the metals together neither."""
+    value = out["value"]
+    metal = Decimal(0)
+    for name in CONTENT_FIELDS:
+        amount = out.get(name)
+        if amount is not None and amount > value:
+            errors.add(name, "must not exceed value")
+        if amount is not None and name in _METALS:
+            metal += amount
+    if metal > value:
+        errors.add("steel_content_value", "steel, aluminum and copper content together must not exceed value")
 
 
 __all__ = ["LineInput", "parse_line", "parse_date", "parse_mode", "CONTENT_FIELDS", "FIELDS"]

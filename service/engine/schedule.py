@@ -9,66 +9,81 @@ tables), with its citation.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
-from service.model.errors import InputError
-from service.engine.landed_cost import landed_cost, parse_entry
+from service.model.errors import ErrorCollector, InputError
+from service.engine.entry import Entry, parse_entry
+from service.engine.landed_cost import price_entry
+from service.engine.landed_doc import entry_doc
 from service.tables.documents import value_doc
 
 MAX_SHIPMENTS = 24
 MAX_LINE_PRICINGS = 10_000   # shipments x lines priced by one request
 
 
+@dataclass(frozen=True)
+class _Shipment:
+    index: int                  # as given
+    name: str | None
+    entry: Entry
+    doc: dict                   # its landed-cost document
+
+
 def schedule(tables, data) -> dict:
+    shipments = _priced_shipments(tables, data)
+    changes = [OrderedDict(**{"from": a.doc["entry_date"], "to": b.doc["entry_date"]},
+                           layers=_layer_changes(a.doc, b.doc),
+                           measures=_measure_changes(tables, a.entry, a.entry.entry_date, b.entry.entry_date))
+               for a, b in zip(shipments, shipments[1:])]
+    return OrderedDict(tables_version=tables.version, currency="USD",
+                       shipments=[_shipment_doc(s) for s in shipments], changes=changes)
+
+
+def _priced_shipments(tables, data) -> list[_Shipment]:
+    """Each shipment (the bill, with its own dates and name) priced; in entry-date order."""
     if not isinstance(data, dict):
         raise InputError("the body must be a JSON object", {"body": ["must be an object"]})
+    errors = ErrorCollector(fail_fast=True)
     shipments = data.get("shipments")
     if not isinstance(shipments, list) or not 1 <= len(shipments) <= MAX_SHIPMENTS:
-        raise InputError.field("shipments", f"must be a list of 1 to {MAX_SHIPMENTS} shipments "
-                                            "({entry_date, export_date?, loaded_date?, name?})")
+        errors.add("shipments", f"must be a list of 1 to {MAX_SHIPMENTS} shipments "
+                                "({entry_date, export_date?, loaded_date?, name?})")
     base = {k: v for k, v in data.items() if k != "shipments"}
     if "entry_date" in base:
-        raise InputError.field("entry_date", "give each shipment its own entry_date")
+        errors.add("entry_date", "give each shipment its own entry_date")
     priced = []
     for i, s in enumerate(shipments):
         if not isinstance(s, dict) or set(s) - {"entry_date", "export_date", "loaded_date", "name"}:
-            raise InputError.field(f"shipments.{i}", "must be an object with entry_date and optional "
-                                                     "export_date, loaded_date, name")
+            errors.add(f"shipments.{i}", "must be an object with entry_date and optional "
+                                         "export_date, loaded_date, name")
         if s.get("name") is not None and (not isinstance(s["name"], str) or len(s["name"]) > 200):
-            raise InputError.field(f"shipments.{i}.name", "must be text of at most 200 characters")
+            errors.add(f"shipments.{i}.name", "must be text of at most 200 characters")
         try:
             entry = parse_entry(tables, {**base, **s})
         except InputError as exc:
-            raise InputError(f"shipments.{i}: {exc.message}",
-                             {f"shipments.{i}.{k}": v for k, v in exc.errors.items()}) from None
+            raise exc.under(f"shipments.{i}") from None
         if len(entry.lines) * len(shipments) > MAX_LINE_PRICINGS:
-            raise InputError.field("shipments", f"shipments x lines may be at most {MAX_LINE_PRICINGS} per request "
-                                                f"({len(shipments)} x {len(entry.lines)})")
+            errors.add("shipments", f"shipments x lines may be at most {MAX_LINE_PRICINGS} per request "
+                                    f"({len(shipments)} x {len(entry.lines)})")
         try:
-            priced.append((entry, landed_cost(tables, entry)))
+            result = price_entry(tables, entry)
         except InputError as exc:
-            raise InputError(f"shipments.{i}: {exc.message}",
-                             {f"shipments.{i}.{k}": v for k, v in exc.errors.items()}) from None
-    order = sorted(range(len(priced)), key=lambda k: priced[k][0].entry_date)
-    out_shipments = []
-    for k in order:
-        entry, doc = priced[k]
-        out_shipments.append(OrderedDict(
-            index=k, name=shipments[k].get("name"), entry_date=doc["entry_date"], export_date=doc["export_date"],
-            totals=doc["totals"], lines=[OrderedDict(id=x["id"], hts=x["hts"], origin=x["origin"],
-                                                     dutiable_value=x["dutiable_value"], duty=x["duty"]["total"],
-                                                     effective_rate=x["duty"]["effective_rate"],
-                                                     landed_cost=x["landed_cost"],
-                                                     headings=[layer["heading"] for layer in x["duty"]["layers"]])
-                                         for x in doc["lines"]],
-            assumptions=doc["assumptions"], warnings=doc["warnings"]))
-    changes = []
-    for a, b in zip(order, order[1:]):
-        ea, da = priced[a]
-        eb, db = priced[b]
-        changes.append(OrderedDict(**{"from": da["entry_date"], "to": db["entry_date"]},
-                                   layers=_layer_changes(da, db),
-                                   measures=_measure_changes(tables, ea, ea.entry_date, eb.entry_date)))
-    return OrderedDict(tables_version=tables.version, currency="USD", shipments=out_shipments, changes=changes)
+            raise exc.under(f"shipments.{i}") from None
+        priced.append(_Shipment(i, s.get("name"), entry, entry_doc(result)))
+    return sorted(priced, key=lambda x: x.entry.entry_date)
+
+
+def _shipment_doc(s: _Shipment) -> OrderedDict:
+    doc = s.doc
+    return OrderedDict(
+        index=s.index, name=s.name, entry_date=doc["entry_date"], export_date=doc["export_date"],
+        totals=doc["totals"], lines=[OrderedDict(id=x["id"], hts=x["hts"], origin=x["origin"],
+                                                 dutiable_value=x["dutiable_value"], duty=x["duty"]["total"],
+                                                 effective_rate=x["duty"]["effective_rate"],
+                                                 landed_cost=x["landed_cost"],
+                                                 headings=[layer["heading"] for layer in x["duty"]["layers"]])
+                                     for x in doc["lines"]],
+        assumptions=doc["assumptions"], warnings=doc["warnings"])
 
 
 def _layers(doc) -> dict:

@@ -14,7 +14,7 @@ import pytest
 
 from service.model.errors import InputError
 from service.web.errors import ApiError, envelope
-from service.web.formats import SUFFIXES, chosen_format, render, split_suffix
+from service.web.formats import SUFFIXES, chosen_format, respond, split_suffix
 from service.web.jsonio import _encode, _reject_constant, read_json
 
 
@@ -189,7 +189,7 @@ HEALTH = {"status": "ok", "tables_version": "v", "as_of": "2026-01-01", "coverag
 
 def test_render_json(app):
     with app.test_request_context("/healthz"):
-        response = render("json", "health", {**HEALTH, "rate": Decimal("0.250")}, lambda d: [d])
+        response = respond("json", "health", {**HEALTH, "rate": Decimal("0.250")}, lambda d: [d])
     assert response.mimetype == "application/json"
     assert json.loads(response.get_data())["rate"] == "0.250"
 
@@ -198,7 +198,7 @@ def test_render_json(app):
                                               ("tsv", 'inline; filename="health.tsv"'), ("html", None)])
 def test_render_table(app, fmt, disposition):
     with app.test_request_context(f"/healthz.{fmt}"):
-        response = render(fmt, "health", HEALTH, lambda d: [d], title="Health")
+        response = respond(fmt, "health", HEALTH, lambda d: [d], title="Health")
     assert response.headers["Content-Type"].startswith({"csv": "text/csv", "tsv": "text/tab-separated-values",
                                                         "html": "text/html"}[fmt])
     assert response.headers.get("Content-Disposition") == disposition
@@ -207,7 +207,7 @@ def test_render_table(app, fmt, disposition):
 
 def test_render_iqy_points_at_the_tsv_of_the_same_request(app):
     with app.test_request_context("/healthz.iqy?format=iqy&_ts=1", base_url="http://example.test"):
-        response = render("iqy", "health", HEALTH, lambda d: [d])
+        response = respond("iqy", "health", HEALTH, lambda d: [d])
     assert response.headers["Content-Type"] == "text/x-ms-iqy; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="health.iqy"'
     lines = response.get_data(as_text=True).split("\r\n")

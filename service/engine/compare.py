@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
-from service.model.money import ZERO, fmt_money, fmt_rate, parse_amount, per_unit, rate6
+from service.model.money import fmt_money, fmt_rate, parse_amount, per_unit, rate6
 from service.engine.entry import MIN_QUANTITY, parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc

@@ -27,7 +27,7 @@ def chosen_format(query_format: str | None, suffix: str | None) -> str:
     return query_format or suffix or "json"
 
 
-def render(fmt: str, resource: str, doc: dict, rows, title: str = "") -> Response:
+def respond(fmt: str, resource: str, doc: dict, rows, title: str = "") -> Response:
     """``doc`` as JSON, or ``rows(doc)`` as CSV/TSV/HTML, or an .iqy pointing at the TSV."""
     if fmt == "json":
         return jsonify(doc)

@@ -74,8 +74,8 @@ class BatchBody(Schema):
 _INSTANCES: dict[type, Schema] = {}
 
 
-def load(schema_cls, data) -> dict:
-    """Load ``data`` with a schema; raise :class:`InputError` naming the fields.
+def validated(schema_cls, data) -> dict:
+    """``data`` checked by a schema (a query string or a body); raise :class:`InputError` naming the fields.
 
     Schema instances hold no per-request state, so one per class is reused
     (building one costs more than the rest of a cached quote).

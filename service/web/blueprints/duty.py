@@ -12,9 +12,9 @@ from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.errors import ApiError, envelope
-from service.web.formats import EXT, chosen_format, render
+from service.web.formats import EXT, chosen_format, respond
 from service.web.jsonio import read_json
-from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, load
+from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, validated
 
 bp = Blueprint("duty", __name__)
 TIMELINE_VALUE = "1000"
@@ -27,11 +27,11 @@ def _line_fields(args: dict) -> dict:
 @bp.get("/v1/duty")
 @bp.get(f"/v1/duty.{EXT}")
 def duty(ext=None):
-    args = load(LineQuery, request.args)
+    args = validated(LineQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     doc = quote(t, parse_line(_line_fields(args), t.aliases))
-    return render(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
+    return respond(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
 
 
 @bp.post("/v1/duty")
@@ -41,7 +41,7 @@ def duty_batch():
     if isinstance(lines, list) and len(lines) > MAX_BATCH_LINES:
         raise ApiError(413, "too_large", f"a batch may hold at most {MAX_BATCH_LINES} lines; got {len(lines)}",
                        {"lines": [f"at most {MAX_BATCH_LINES} lines"]})
-    body = load(BatchBody, body)
+    body = validated(BatchBody, body)
     t = tables()
     results = []
     failed = 0
@@ -65,7 +65,7 @@ def duty_batch():
 @bp.get("/v1/timeline")
 @bp.get(f"/v1/timeline.{EXT}")
 def timeline_view(ext=None):
-    args = load(TimelineQuery, request.args)
+    args = validated(TimelineQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     start = parse_date(args["from_"], "from") if args.get("from_") else t.coverage_from
@@ -82,4 +82,4 @@ def timeline_view(ext=None):
                                                             "priced; effective rates hold for any value unless a "
                                                             "layer is specific or content-based"}]
                           if notional else [])
-    return render(fmt, "timeline", doc, spreadsheet.timeline_rows, title=f"Duty timeline {doc['hts']} {doc['origin']}")
+    return respond(fmt, "timeline", doc, spreadsheet.timeline_rows, title=f"Duty timeline {doc['hts']} {doc['origin']}")

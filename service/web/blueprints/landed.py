@@ -10,15 +10,15 @@ from service.engine.landed_cost import parse_entry, landed_cost
 from service.engine.schedule import schedule
 from service.render import spreadsheet
 from service.web.blueprints import tables
-from service.web.formats import EXT, chosen_format, render, split_suffix
+from service.web.formats import EXT, chosen_format, respond, split_suffix
 from service.web.jsonio import read_json
-from service.web.schemas import FormatQuery, load
+from service.web.schemas import FormatQuery, validated
 
 bp = Blueprint("landed", __name__)
 
 
 def _post_format(ext=None) -> str:
-    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    fmt = chosen_format(validated(FormatQuery, request.args).get("format"), ext)
     if fmt == "iqy":
         raise InputError.field("format", "a web query (.iqy) can only repeat a GET; use csv, tsv or html")
     return fmt
@@ -30,7 +30,7 @@ def landed(ext=None):
     fmt = _post_format(ext)
     t = tables()
     doc = landed_cost(t, parse_entry(t, read_json()))
-    return render(fmt, "landed_cost", doc, spreadsheet.landed_cost_rows, title="Landed cost")
+    return respond(fmt, "landed_cost", doc, spreadsheet.landed_cost_rows, title="Landed cost")
 
 
 @bp.post("/v1/compare")
@@ -38,7 +38,7 @@ def landed(ext=None):
 def compare_view(ext=None):
     fmt = _post_format(ext)
     doc = compare(tables(), read_json())
-    return render(fmt, "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")
+    return respond(fmt, "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")
 
 
 @bp.post("/v1/schedule")
@@ -51,17 +51,17 @@ def schedule_view():
 @bp.get("/v1/projects/templates")
 @bp.get(f"/v1/projects/templates.{EXT}")
 def templates(ext=None):
-    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    fmt = chosen_format(validated(FormatQuery, request.args).get("format"), ext)
     t = tables()
     docs = [t.templates[k].doc() for k in sorted(t.templates)]
     doc = {"tables_version": t.version, "count": len(docs), "templates": docs}
-    return render(fmt, "templates", doc, lambda d: spreadsheet.template_rows(d["templates"]), title="Templates")
+    return respond(fmt, "templates", doc, lambda d: spreadsheet.template_rows(d["templates"]), title="Templates")
 
 
 @bp.get("/v1/projects/templates/<template_id>")
 def template(template_id):
     template_id, ext = split_suffix(template_id)
-    fmt = chosen_format(load(FormatQuery, request.args).get("format"), ext)
+    fmt = chosen_format(validated(FormatQuery, request.args).get("format"), ext)
     t = tables()
     doc = {"tables_version": t.version, **get_template(t, template_id).doc()}
-    return render(fmt, "templates", doc, lambda d: spreadsheet.template_rows([d]), title=f"Template {template_id}")
+    return respond(fmt, "templates", doc, lambda d: spreadsheet.template_rows([d]), title=f"Template {template_id}")

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, redirect, request
 
 from service.render import spreadsheet
 from service.web.blueprints import tables
-from service.web.formats import EXT, chosen_format, render
-from service.web.schemas import FormatQuery, load
+from service.web.formats import EXT, chosen_format, respond
+from service.web.schemas import FormatQuery, validated
 
 bp = Blueprint("meta", __name__)
 
@@ -25,12 +25,12 @@ def contract_text() -> str:
 @bp.get("/healthz")
 @bp.get(f"/healthz.{EXT}")
 def healthz(ext=None):
-    args = load(FormatQuery, request.args)
+    args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     doc = {"status": "ok", "tables_version": t.version, "as_of": t.as_of.isoformat(),
            "coverage_from": t.coverage_from.isoformat(), "hts_lines": len(t.lines), "measures": len(t.measures)}
-    return render(fmt, "health", doc, lambda d: [d], title="Health")
+    return respond(fmt, "health", doc, lambda d: [d], title="Health")
 
 
 @bp.get("/openapi.yaml")

@@ -9,8 +9,8 @@ from service.tables.documents import find_hts, find_measures, get_hts, get_measu
 from service.engine.line_input import parse_date
 from service.render import spreadsheet
 from service.web.blueprints import tables
-from service.web.formats import EXT, chosen_format, render, split_suffix
-from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, load
+from service.web.formats import EXT, chosen_format, respond, split_suffix
+from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, validated
 
 bp = Blueprint("reference", __name__)
 
@@ -25,7 +25,7 @@ def _parse(name, parser, raw):
 @bp.get("/v1/measures")
 @bp.get(f"/v1/measures.{EXT}")
 def measures(ext=None):
-    args = load(MeasuresQuery, request.args)
+    args = validated(MeasuresQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     program = args.get("program") or None
@@ -36,38 +36,38 @@ def measures(ext=None):
     on = parse_date(args["on"], "on") if args.get("on") else None
     found = [measure_doc(m) for m in find_measures(t, program, digits, origin, on)]
     doc = {"tables_version": t.version, "count": len(found), "measures": found}
-    return render(fmt, "measures", doc, lambda d: spreadsheet.measure_rows(d["measures"]), title="Measures")
+    return respond(fmt, "measures", doc, lambda d: spreadsheet.measure_rows(d["measures"]), title="Measures")
 
 
 @bp.get("/v1/measures/<path:measure_id>")
 def measure(measure_id):
     measure_id, ext = split_suffix(measure_id)
-    args = load(FormatQuery, request.args)
+    args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     doc = {"tables_version": t.version, **measure_doc(get_measure(t, measure_id))}
-    return render(fmt, "measures", doc, lambda d: spreadsheet.measure_rows([d]), title=f"Measure {measure_id}")
+    return respond(fmt, "measures", doc, lambda d: spreadsheet.measure_rows([d]), title=f"Measure {measure_id}")
 
 
 @bp.get("/v1/hts")
 @bp.get(f"/v1/hts.{EXT}")
 def hts_list(ext=None):
-    args = load(HtsListQuery, request.args)
+    args = validated(HtsListQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     prefix = _parse("prefix", hts.normalize, args["prefix"]) if args.get("prefix") else None
     found = [hts_doc(line) for line in find_hts(t, prefix)]
     doc = {"tables_version": t.version, "count": len(found), "lines": found}
-    return render(fmt, "hts", doc, lambda d: spreadsheet.hts_rows(d["lines"]), title="Covered HTS lines")
+    return respond(fmt, "hts", doc, lambda d: spreadsheet.hts_rows(d["lines"]), title="Covered HTS lines")
 
 
 @bp.get("/v1/hts/<code>")
 def hts_line(code):
     code, ext = split_suffix(code)
-    args = load(FormatQuery, request.args)
+    args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
     digits = _parse("code", hts.normalize, code)
     line = get_hts(t, digits)
     doc = {"tables_version": t.version, "hts_requested": hts.dotted(digits), **hts_doc(line)}
-    return render(fmt, "hts", doc, lambda d: spreadsheet.hts_rows([d]), title=f"HTS {line.code}")
+    return respond(fmt, "hts", doc, lambda d: spreadsheet.hts_rows([d]), title=f"HTS {line.code}")

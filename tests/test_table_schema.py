@@ -222,6 +222,15 @@ def test_every_table_file_has_a_schema_and_its_modeline():
             assert os.path.relpath(target, path.parent).replace(os.sep, "/") == match.group(1)
 
 
+def test_editor_settings_map_the_same_files():
+    """.vscode/settings.json (optional) maps each schema to the globs of its files."""
+    settings = REPO / ".vscode" / "settings.json"
+    if not settings.exists():
+        pytest.skip("no .vscode/settings.json")
+    mapping = json.loads(settings.read_text(encoding="utf-8"))["yaml.schemas"]
+    assert mapping == {f"./tariff_tables/schema/{kind}.schema.json": "tariff_tables/" + FILES[kind][0] for kind in KINDS}
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_shipped_tables_validate(validator, kind):
     files = table_files(kind)

@@ -212,3 +212,22 @@ def test_dated_statistical_suffix_is_checked(copy):
     with pytest.raises(TableError, match=r"unknown key 'until'") as exc:
         load_tables(copy)
     assert exc.value.where.startswith(BATTERIES + ":")
+
+
+def test_a_missing_confidence_says_what_the_key_is_for(copy):
+    line = corrupt(copy, LISTS, '        confidence: "likely"\n', "")
+    with pytest.raises(TableError, match=r"missing key 'confidence': say what was checked") as exc:
+        load_tables(copy)
+    assert exc.value.where.startswith(f"{LISTS}:") and int(exc.value.where.rsplit(":", 1)[1]) < line
+
+
+def test_an_unknown_special_code_on_a_line_with_suffixes_is_reported_once(copy):
+    line = corrupt(copy, "hts/aluminum.yaml", 'special: "Free (A*,AU,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG)"\n'
+                   '        cite: "USITC, HTSUS 2024 and 2025 editions, subheading 7607.11.60',
+                   'special: "Free (A*,AU,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG,ZZ)"\n'
+                   '        cite: "USITC, HTSUS 2024 and 2025 editions, subheading 7607.11.60')
+    with pytest.raises(TableError) as exc:
+        load_tables(copy)
+    unknown = [e for e in exc.value.errors if "unknown program code 'ZZ'" in e.reason]
+    assert len(unknown) == 1, [e.where for e in unknown]
+    assert unknown[0].where.startswith("hts/aluminum.yaml:") and abs(int(unknown[0].where.rsplit(":", 1)[1]) - line) <= 3

@@ -45,12 +45,12 @@ def cross_check(measures: dict[str, Measure], specials: dict, lines: dict) -> li
             if code not in specials:
                 errors.append(TableError(m.where, f"unknown special program code {code!r}"))
         errors.extend(_scope_reaches_lines(m, lines))
-    for line in lines.values():
-        for r in line.rates:
-            for code in r.special:
-                if code not in specials:
-                    errors.append(TableError(r.where, f"special rate names unknown program code {code!r} "
-                                                      "(add it to programs.yaml)"))
+    rates = {r.where: r for line in lines.values() for r in line.rates}   # statistical suffixes share rates
+    for r in rates.values():
+        for code in r.special:
+            if code not in specials:
+                errors.append(TableError(r.where, f"special rate names unknown program code {code!r} "
+                                                  "(add it to programs.yaml)"))
     return errors
 
 

@@ -61,6 +61,8 @@ def check_keys(node: Located, keys: Keys) -> None:
             raise TableError(node.where(key), f"unknown key {key!r} ({hint}allowed: {', '.join(known)})")
     for key in sorted(required):
         if key not in node:
+            if key == "confidence":
+                confidence(node)      # the message says what the key is for
             raise TableError(node.where(), f"missing key {key!r}")
 
 

@@ -98,6 +98,7 @@ def _targets(ln: Located, digits: str) -> list[_Target]:
         dates = (None, None)
         if isinstance(desc, Located):  # {description, from, to}: a suffix of some editions only
             f.check_keys(desc, DATED_SUFFIX)
+            f.text(desc, "cite")
             dates = (f.date_of(desc, "from", False), f.date_of(desc, "to", False))
             desc = desc.get("description")
         if not isinstance(desc, str) or not desc.strip():

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from service import load_tables, parse_line, quote
+from conftest import shipped_tables
+
+from service import parse_line, quote
 from service.model.errors import InputError
 
-TABLES = load_tables()
+TABLES = shipped_tables()
 
 
 def _origin(measure):

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from service.cli import main
 
 
@@ -29,6 +31,7 @@ def test_quote_bad_input_exit_code(capsys):
     assert "hts" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a subprocess
 def test_console_script_installed():
     done = subprocess.run([sys.executable, "-m", "service.cli", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "quote" in done.stdout

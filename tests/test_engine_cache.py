@@ -17,6 +17,7 @@ def fresh():
     return load_tables()   # own caches, so nothing is already memoised
 
 
+@pytest.mark.slow  # exhaustive: every line x 8 origins x 7 dates x 7 values, priced twice
 def test_rescaled_documents_equal_the_full_computation(fresh):
     checked = 0
     for digits, origin, day in itertools.product(sorted(fresh.lines), ORIGINS, DATES):

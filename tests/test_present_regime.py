@@ -278,6 +278,7 @@ def _cli(*args):
                           timeout=300, env=dict(os.environ))
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_quotes_the_forced_labor_layer():
     done = _cli("quote", "--hts", CELL, "--origin", "MA", "--entry-date", "2026-08-03", "--value", "100000", "--json")
     assert done.returncode == 0, done.stderr
@@ -286,6 +287,7 @@ def test_cli_quotes_the_forced_labor_layer():
     assert doc["total_duty"] == "15900.00"
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_section_338_text_output():
     done = _cli("quote", "--hts", "8544.49.30", "--origin", "CA", "--entry-date", "2026-08-22", "--value", "1000",
                 "--preference", "S")

@@ -28,7 +28,9 @@ def test_quote_text_table(capsys):
 def test_quote_bad_input_exit_code(capsys):
     rc = main(["quote", "--hts", "85076", "--origin", "CN", "--entry-date", "2026-03-10", "--value", "1"])
     assert rc == 1
-    assert "hts" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "hts" in err
+    assert any(line.startswith("  hts: malformed HTS code") for line in err.splitlines()), err
 
 
 @pytest.mark.slow  # a subprocess

@@ -144,9 +144,11 @@ def test_percent_rates_are_accepted_and_exact(copy):
 
 
 def test_rates_above_100_percent_must_carry_the_sign(copy):
-    corrupt(copy, "measures/ieepa_reciprocal/reciprocal.yaml", 'rate: "125%"', 'rate: "1.25"')
-    with pytest.raises(TableError, match=r"ambiguous.*\"125%\""):
+    rel = "measures/ieepa_reciprocal/reciprocal.yaml"
+    line = corrupt(copy, rel, 'rate: "125%"', 'rate: "1.25"')
+    with pytest.raises(TableError, match=r"ambiguous.*\"125%\"") as exc:
         load_tables(copy)
+    assert exc.value.where == f"{rel}:{line}"
 
 
 def _two_errors_and_a_valid_change(copy):
@@ -186,8 +188,10 @@ def _remove(copy, missing):
 @pytest.mark.parametrize("missing", REQUIRED)
 def test_incomplete_tables_directory_refuses_to_start(copy, missing):
     _remove(copy, missing)
-    with pytest.raises(TableError, match=f"required (file|folder) {re.escape(missing)}"):
+    with pytest.raises(TableError, match=f"required (file|folder) {re.escape(missing)}") as exc:
         load_tables(copy)
+    assert re.search(f"required (file|folder) {re.escape(missing)}", exc.value.reason), exc.value.reason
+    assert Path(exc.value.where) == copy / missing
 
 
 @pytest.mark.slow  # a subprocess
@@ -224,9 +228,11 @@ def test_file_level_legal_status_reaches_every_duty_measure_of_the_file(tables):
 
 
 def test_otherwise_heading_must_be_a_chapter_99_heading(copy):
-    corrupt(copy, "measures/section_232/auto_parts.yaml", 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
-    with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'"):
+    rel = "measures/section_232/auto_parts.yaml"
+    line = corrupt(copy, rel, 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
+    with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'") as exc:
         load_tables(copy)
+    assert exc.value.where == f"{rel}:{line}"
 
 
 def test_dated_statistical_suffix_is_checked(copy):

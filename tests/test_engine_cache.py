@@ -28,8 +28,10 @@ def test_rescaled_documents_equal_the_full_computation(fresh):
             try:
                 expected = _quote(fresh, line)
             except Exception as exc:  # e.g. a specific rate needing a quantity
-                with pytest.raises(type(exc)):
+                with pytest.raises(type(exc)) as raised:
                     quote(fresh, line)
+                assert str(raised.value) == str(exc), (digits, origin, day, value)
+                assert getattr(raised.value, "errors", None) == getattr(exc, "errors", None)
                 continue
             assert quote(fresh, line) == expected, (digits, origin, day, value)
             checked += 1

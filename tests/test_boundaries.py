@@ -9,7 +9,6 @@ measure's scope.  On the first and last day the value must either be applied
 from datetime import timedelta
 
 import pytest
-
 from conftest import shipped_tables
 
 from service import parse_line, quote

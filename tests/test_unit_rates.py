@@ -47,7 +47,6 @@ def test_whitespace_is_normalised_in_the_kept_text():
     ("", "rate text is empty"),
     ("   ", "rate text is empty"),
     (None, "rate text is empty"),
-    (3.4, "rate text is empty"),                     # not a string: refused, never coerced
     ("3,5%", "cannot read rate '3,5%'"),
     ("3.4 %", "cannot read rate '3.4 %'"),
     ("-3%", "cannot read rate '-3%'"),
@@ -64,6 +63,11 @@ def test_bad_rate_text_raises_value_error_with_a_reason(text, reason):
     with pytest.raises(ValueError) as exc:
         parse_rate(text)
     assert reason in str(exc.value)
+
+
+def test_a_number_is_refused_not_coerced():
+    with pytest.raises(ValueError):
+        parse_rate(3.4)
 
 
 def test_rate_is_immutable():

@@ -1,3 +1,4 @@
+import functools
 import pathlib
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
@@ -8,9 +9,18 @@ from flask.testing import FlaskClient
 from service import load_tables, parse_line, quote
 
 
+@functools.cache
+def shipped_tables():
+    """The shipped tables, loaded once per test run (parsing them takes about a second).
+
+    For modules that need them at collection time; tests take the ``tables`` fixture.
+    """
+    return load_tables()
+
+
 @pytest.fixture(scope="session")
 def tables():
-    return load_tables()
+    return shipped_tables()
 
 
 @pytest.fixture(scope="session")

@@ -154,6 +154,7 @@ def test_measure_not_found_has_hint(client):
     assert r.status_code == 404
     body = r.get_json()
     assert body["code"] == "not_covered" and "section_301/lists/list_3" in body["hint"]
+    assert list(body["errors"]) == ["id"]
 
 
 def test_hts_detail_and_parent_resolution(client):
@@ -170,6 +171,7 @@ def test_hts_not_covered_is_404_with_hint(client):
     assert r.status_code == 404
     body = r.get_json()
     assert body["code"] == "not_covered" and "8507.60.00.20" in body["hint"]
+    assert list(body["errors"]) == ["hts"]
 
 
 def test_health_and_contract_endpoints(client, tables):

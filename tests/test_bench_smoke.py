@@ -14,6 +14,9 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
+pytestmark = pytest.mark.slow  # starts gunicorn and locust for about 20 s
+
+
 @pytest.mark.skipif(not (BENCH / "run.py").exists(), reason="bench/ is not part of the installed package")
 def test_benchmark_quick_run_writes_its_report(tmp_path):
     done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(tmp_path)],

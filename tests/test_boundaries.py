@@ -9,11 +9,12 @@ measure's scope.  On the first and last day the value must either be applied
 from datetime import timedelta
 
 import pytest
+from conftest import shipped_tables
 
-from service import load_tables, parse_line, quote
+from service import parse_line, quote
 from service.model.errors import InputError
 
-TABLES = load_tables()
+TABLES = shipped_tables()
 
 
 def _origin(measure):

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from service.cli import main
 
 
@@ -26,9 +28,12 @@ def test_quote_text_table(capsys):
 def test_quote_bad_input_exit_code(capsys):
     rc = main(["quote", "--hts", "85076", "--origin", "CN", "--entry-date", "2026-03-10", "--value", "1"])
     assert rc == 1
-    assert "hts" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "hts" in err
+    assert any(line.startswith("  hts: malformed HTS code") for line in err.splitlines()), err
 
 
+@pytest.mark.slow  # a subprocess
 def test_console_script_installed():
     done = subprocess.run([sys.executable, "-m", "service.cli", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "quote" in done.stdout

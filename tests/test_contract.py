@@ -3,8 +3,9 @@ and no response that breaks it.  (Every response of the other API tests is
 validated against it too, by the ``client`` fixture.)"""
 import re
 
+import pytest
 import schemathesis
-from conftest import CONTRACT
+from conftest import CONTRACT, shipped_tables
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
@@ -16,7 +17,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service import load_tables
 from service.web.app import create_app
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -43,9 +43,10 @@ def test_the_app_serves_every_documented_path(app):
 
 
 # The schema is loaded from the app itself, over WSGI, in process.
-schema = schemathesis.openapi.from_wsgi("/openapi.yaml", create_app(load_tables()))
+schema = schemathesis.openapi.from_wsgi("/openapi.yaml", create_app(shipped_tables()))
 
 
+@pytest.mark.slow  # property-based: 40 generated requests per operation
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_schemathesis_finds_no_server_error_and_no_contract_violation(case):

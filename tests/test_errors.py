@@ -104,11 +104,13 @@ def test_body_over_limit_is_413_stating_it(client):
     raw = b'{"lines": ["' + b"x" * MAX_BODY_BYTES + b'"]}'
     body = envelope(client.post("/v1/duty", data=raw, content_type="application/json"), 413)
     assert str(MAX_BODY_BYTES) in body["message"]
+    assert body["code"] == "too_large"
 
 
 def test_batch_over_limit_is_413_stating_it(client):
     body = envelope(client.post("/v1/duty", json={"lines": [{}] * (MAX_BATCH_LINES + 1)}), 413)
     assert str(MAX_BATCH_LINES) in body["message"]
+    assert body["code"] == "too_large" and list(body["errors"]) == ["lines"]
 
 
 def test_batch_at_the_limit_is_accepted(app):

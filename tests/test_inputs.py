@@ -48,12 +48,14 @@ def test_uncovered_hts_is_not_priced(q):
     with pytest.raises(NotCovered) as exc:
         q("8471.30.01", "CN", "2026-01-15")
     assert "not covered" in exc.value.message
+    assert exc.value.field == "hts"
 
 
 def test_ambiguous_hts_lists_the_choices(q):
     with pytest.raises(NotCovered) as exc:
         q("8507.60", "CN", "2026-01-15")
     assert "8507.60.00.10" in exc.value.hint and "8507.60.00.20" in exc.value.hint
+    assert exc.value.field == "hts"
 
 
 def test_longer_code_resolves_to_covered_parent(q):

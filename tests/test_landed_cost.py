@@ -16,6 +16,7 @@ from conftest import url
 from service.engine.compare import compare
 from service.engine.landed_cost import landed_cost, parse_entry
 from service.engine.schedule import schedule
+from service.model.errors import InputError
 
 CELLS = {"hts": "8507.60.00.20", "origin": "CN", "quantity": "1000"}
 COSTS = {"international_freight": "5000", "insurance": "500", "brokerage": "300"}
@@ -53,9 +54,11 @@ def test_fob_and_cif_give_the_same_dutiable_value(price):
 
 def test_cif_without_stated_freight_is_an_error(tables):
     body = {**ENTRY, "costs": {"brokerage": "300"}, "lines": [{**CELLS, "unit_price": "105.5", "incoterm": "CIF"}]}
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InputError) as exc:
         landed_cost(tables, parse_entry(tables, body))
     assert "costs.international_freight" in exc.value.errors
+    assert list(exc.value.errors) == ["costs.international_freight"]
+    assert "CIF" in exc.value.errors["costs.international_freight"][0]
 
 
 def test_fob_without_freight_is_a_reported_assumption(price):
@@ -115,9 +118,11 @@ def test_cny_quote_converted_at_the_export_dates_rate(price):
     caller = price({**body, "fx_rates": {"CNY": "7.1"}})
     assert caller["lines"][0]["price_usd"] == "100000.00" and caller["lines"][0]["fx"]["source"] == "caller"
     # An export date the table does not cover is an error naming fx_rates, not a silent rate.
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InputError) as exc:
         price({**body, "entry_date": "2026-07-10", "export_date": "2026-06-05"})
     assert "fx_rates.CNY" in exc.value.errors
+    assert list(exc.value.errors) == ["fx_rates.CNY"]
+    assert "2026-06-05" in exc.value.errors["fx_rates.CNY"][0]
 
 
 def test_per_kwh_for_a_cell_order(price):
@@ -281,6 +286,7 @@ def test_templates_endpoints(client, tables):
     assert len(rows) == 1 + 17
     missing = client.get("/v1/projects/templates/nope")
     assert missing.status_code == 404 and "bess_project" in missing.get_json()["hint"]
+    assert missing.get_json()["code"] == "not_covered" and list(missing.get_json()["errors"]) == ["template"]
 
 
 @pytest.mark.parametrize("body, field", [

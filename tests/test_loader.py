@@ -87,6 +87,7 @@ def _cli(*args, tables_dir):
                           timeout=600)
 
 
+@pytest.mark.slow  # a subprocess compiling every line on every boundary date (about 90 s)
 def test_check_passes_on_shipped_tables():
     done = _cli("check", tables_dir=SHIPPED)
     assert done.returncode == 0, done.stderr
@@ -94,6 +95,7 @@ def test_check_passes_on_shipped_tables():
     assert "compiled" in done.stdout
 
 
+@pytest.mark.slow  # a subprocess
 def test_check_fails_on_a_corrupted_copy_naming_file_and_line(copy):
     line = corrupt(copy, LISTS, 'rate: "0.25"', 'rate: 0.25')
     done = _cli("check", "--quick", tables_dir=copy)
@@ -102,8 +104,7 @@ def test_check_fails_on_a_corrupted_copy_naming_file_and_line(copy):
     assert "float" in done.stderr
 
 
-def test_shipped_tables_cite_every_dated_value():
-    tables = load_tables()
+def test_shipped_tables_cite_every_dated_value(tables):
     for m in tables.measures.values():
         for v in m.values:
             assert len(v.cite) >= 10, (m.id, v.start)
@@ -143,39 +144,65 @@ def test_percent_rates_are_accepted_and_exact(copy):
 
 
 def test_rates_above_100_percent_must_carry_the_sign(copy):
-    corrupt(copy, "measures/ieepa_reciprocal/reciprocal.yaml", 'rate: "125%"', 'rate: "1.25"')
-    with pytest.raises(TableError, match=r"ambiguous.*\"125%\""):
+    rel = "measures/ieepa_reciprocal/reciprocal.yaml"
+    line = corrupt(copy, rel, 'rate: "125%"', 'rate: "1.25"')
+    with pytest.raises(TableError, match=r"ambiguous.*\"125%\"") as exc:
         load_tables(copy)
+    assert exc.value.where == f"{rel}:{line}"
 
 
-def test_every_error_is_reported_in_one_run(copy):
+def _two_errors_and_a_valid_change(copy):
     first = corrupt(copy, LISTS, 'rate: "0.25"', 'rate: "2.5"')
     second = corrupt(copy, BATTERIES, '    unit: "No."\n', '    units: "No."\n')
     third = corrupt(copy, MPF, 'rate: "0.003464"', 'rate: "0.3464"')  # valid fraction: not an error
     assert third
+    return first, second
+
+
+def test_every_error_is_reported_in_one_run(copy):
+    first, second = _two_errors_and_a_valid_change(copy)
     with pytest.raises(TableError) as exc:
         load_tables(copy)
     wheres = [e.where for e in exc.value.errors]
     assert f"{LISTS}:{first}" in wheres
     assert any(w.startswith(BATTERIES + ":") and abs(int(w.rsplit(":", 1)[1]) - second) <= 1 for w in wheres)
     assert len(exc.value.errors) == 2, wheres
+
+
+@pytest.mark.slow  # a subprocess
+def test_check_reports_every_error_in_one_run(copy):
+    first, _ = _two_errors_and_a_valid_change(copy)
     done = _cli("check", "--quick", tables_dir=copy)
     assert done.returncode == 2
     assert "2 errors" in done.stderr and f"{LISTS}:{first}" in done.stderr and BATTERIES in done.stderr
 
 
-@pytest.mark.parametrize("missing", ["measures", "fees", "hts", "meta.yaml", "programs.yaml", "countries.yaml"])
-def test_incomplete_tables_directory_refuses_to_start(copy, missing):
+REQUIRED = ["measures", "fees", "hts", "meta.yaml", "programs.yaml", "countries.yaml"]
+
+
+def _remove(copy, missing):
     target = copy / missing
     shutil.rmtree(target) if target.is_dir() else target.unlink()
-    with pytest.raises(TableError, match=f"required (file|folder) {re.escape(missing)}"):
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_incomplete_tables_directory_refuses_to_start(copy, missing):
+    _remove(copy, missing)
+    with pytest.raises(TableError, match=f"required (file|folder) {re.escape(missing)}") as exc:
         load_tables(copy)
+    assert re.search(f"required (file|folder) {re.escape(missing)}", exc.value.reason), exc.value.reason
+    assert Path(exc.value.where) == copy / missing
+
+
+@pytest.mark.slow  # a subprocess
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_check_refuses_an_incomplete_tables_directory(copy, missing):
+    _remove(copy, missing)
     done = _cli("check", "--quick", tables_dir=copy)
     assert done.returncode == 2 and missing in done.stderr
 
 
-def test_shipped_tables_label_every_dated_value():
-    tables = load_tables()
+def test_shipped_tables_label_every_dated_value(tables):
     for m in tables.measures.values():
         for v in m.values:
             assert v.confidence in ("confirmed", "likely", "unconfirmed"), (m.id, v.start)
@@ -192,8 +219,7 @@ def test_legal_status_needs_a_known_state_and_a_citation(copy):
     assert exc.value.where.startswith(rel + ":")
 
 
-def test_file_level_legal_status_reaches_every_duty_measure_of_the_file():
-    tables = load_tables()
+def test_file_level_legal_status_reaches_every_duty_measure_of_the_file(tables):
     forced = [m for m in tables.measures.values() if m.id.startswith("section_301/forced_labor_2026/")]
     duties = [m for m in forced if m.kind == "duty"]
     assert len(duties) == 60
@@ -202,9 +228,11 @@ def test_file_level_legal_status_reaches_every_duty_measure_of_the_file():
 
 
 def test_otherwise_heading_must_be_a_chapter_99_heading(copy):
-    corrupt(copy, "measures/section_232/auto_parts.yaml", 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
-    with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'"):
+    rel = "measures/section_232/auto_parts.yaml"
+    line = corrupt(copy, rel, 'otherwise_heading: "9903.94.06"', 'otherwise_heading: "994.06"')
+    with pytest.raises(TableError, match=r"malformed Chapter 99 heading '994.06'") as exc:
         load_tables(copy)
+    assert exc.value.where == f"{rel}:{line}"
 
 
 def test_dated_statistical_suffix_is_checked(copy):

@@ -3,6 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a fresh interpreter loads the tables
+
 
 def test_tables_load_from_any_directory(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TARIFF_TABLES_DIR"}

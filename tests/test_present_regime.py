@@ -278,6 +278,7 @@ def _cli(*args):
                           timeout=300, env=dict(os.environ))
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_quotes_the_forced_labor_layer():
     done = _cli("quote", "--hts", CELL, "--origin", "MA", "--entry-date", "2026-08-03", "--value", "100000", "--json")
     assert done.returncode == 0, done.stderr
@@ -286,6 +287,7 @@ def test_cli_quotes_the_forced_labor_layer():
     assert doc["total_duty"] == "15900.00"
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_section_338_text_output():
     done = _cli("quote", "--hts", "8544.49.30", "--origin", "CA", "--entry-date", "2026-08-22", "--value", "1000",
                 "--preference", "S")
@@ -344,6 +346,7 @@ def test_eight_digit_code_is_refused_when_its_suffixes_differ(q):
     with pytest.raises(NotCovered) as exc:
         q("8537.10.91", "CA", "2026-09-15")
     assert "charged differently" in exc.value.message and "8537.10.91.20" in exc.value.hint
+    assert exc.value.field == "hts"
     # on 2026-09-14 the whole 8-digit line was listed: one answer
     assert layer(q("8537.10.91", "CA", "2026-09-14"), "section_338")["rate"] == "0.5"
 
@@ -459,6 +462,7 @@ def test_usmca_exemption_is_named_when_the_claim_is_missing(q):
     r = q(CELL, "MX", "2026-08-03")
     hint = [n for n in r["not_applied"] if n["heading"] == "9903.05.94"]
     assert hint and "S/S+" in hint[0]["reason"]
+    assert (hint[0]["program"], hint[0]["measure_id"]) == ("section_301", "section_301/forced_labor_2026/usmca_mexico")
 
 
 def test_low_metal_weight_files_9903_82_03(q):

@@ -93,6 +93,7 @@ def server(tmp_path_factory):
     log.close()
 
 
+@pytest.mark.slow  # gunicorn in a subprocess
 def test_served_duty_is_the_48_4_percent_stack(server):
     r = requests.get(server + "/v1/duty", params=DUTY, timeout=10)
     assert r.status_code == 200 and r.headers["Server"].startswith("gunicorn")
@@ -101,6 +102,7 @@ def test_served_duty_is_the_48_4_percent_stack(server):
     assert r.headers["X-Tables-Version"] == doc["tables_version"]
 
 
+@pytest.mark.slow  # gunicorn in a subprocess
 def test_served_csv_keeps_hts_as_text(server):
     r = requests.get(server + "/v1/duty", params={**DUTY, "format": "csv"}, timeout=10)
     assert r.headers["Content-Type"].startswith("text/csv")
@@ -109,6 +111,7 @@ def test_served_csv_keeps_hts_as_text(server):
     assert lines[1].split(",")[1] == "8507.60.00.20"
 
 
+@pytest.mark.slow  # gunicorn in a subprocess
 def test_served_errors_use_the_envelope(server):
     r = requests.post(server + "/v1/duty", data=b"[" * 200_000, headers={"Content-Type": "application/json"},
                       timeout=10)
@@ -116,6 +119,7 @@ def test_served_errors_use_the_envelope(server):
     assert requests.get(server + "/healthz", timeout=10).json()["status"] == "ok"
 
 
+@pytest.mark.slow  # gunicorn in a subprocess
 def test_serve_refuses_bad_tables_before_listening(tmp_path):
     tables = tmp_path / "tables"
     shutil.copytree(default_dir(), tables, ignore=shutil.ignore_patterns("__pycache__", "*.py"))

@@ -88,6 +88,8 @@ def test_usmca_canada(q):
     assert r["total_duty"] == "0.00"
     reasons = {n["measure_id"]: n["reason"] for n in r["not_applied"]}
     assert "exempt" in reasons["ieepa_fentanyl/border/canada"]
+    border = [n for n in r["not_applied"] if n["measure_id"] == "ieepa_fentanyl/border/canada"]
+    assert [(n["program"], n["heading"]) for n in border] == [("ieepa_fentanyl", "9903.01.14")]
     numbers = [n["number"] for n in r["filing_lines"][0]["numbers"]]
     assert "9903.01.14" in numbers and "9903.01.26" in numbers
     # Without the claim: 3.4% MFN + 35% border duty

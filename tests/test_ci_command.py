@@ -24,3 +24,9 @@ def test_the_command_runs_the_quick_suite_then_the_slow_one():
     pytest_runs = [step for step in steps if step[:3] == ["python", "-m", "pytest"]]
     markers = [step[step.index("-m", 3) + 1] for step in pytest_runs]
     assert markers == ["not slow", "slow"]     # together: every test, nothing skipped
+
+
+def test_the_command_checks_the_layers_contract_before_the_tests():
+    steps = [step.strip() for step in readme_test_command().split(" && ")]
+    assert "lint-imports" in steps
+    assert steps.index("lint-imports") < steps.index("cd tests")

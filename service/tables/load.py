@@ -95,8 +95,6 @@ class Tables:
     exemptions_for: dict[str, list[Measure]] = field(default_factory=dict)
     _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
     _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
-    quote_cache: dict = field(default_factory=dict, repr=False)
-    stack_cache: dict = field(default_factory=dict, repr=False)
     fx: object = None                       # service.model.fx.FxTable (currency conversion)
     templates: dict = field(default_factory=dict, repr=False)  # service.model.templates.Template by id
     _boundaries: list | None = field(default=None, repr=False)

@@ -7,11 +7,13 @@ object is collected (before its id can be reused by another object).
 
 Each cache is a least-recently-used mapping bounded by entries.  The bounds
 keep a gunicorn worker under 150 MB resident after 200,000 distinct priced
-lines (``bench/memory.py``; figures in ``bench/REPORT.md``): a quote
-document with its stack objects takes about 5 to 10 kB, so 10,000 entries
-per cache cost at most some 100 MB above the worker's 35 MB at rest, and
-a working set of 10,000 lines (a large batch, or a busy bill of materials)
-still stays warm.
+lines (``bench/memory.py``; figures in ``bench/REPORT.md``).  A cached quote
+(its stack objects and its rendered document) takes about 6 kB of Python
+objects, a value-free stack about 3 kB, and a worker's resident memory grows
+by about twice what the caches hold (request buffers, allocator
+fragmentation under eviction): 5,000 of each come to some 80 MB above the
+worker's 35 MB at rest.  Under the earlier unbounded-until-cleared dicts
+(100,000 entries each) a worker reached 618 MB.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
-QUOTE_CACHE_SIZE = 10_000   # exact input lines -> priced stack
+QUOTE_CACHE_SIZE = 5_000    # exact input lines -> priced stack
 STACK_CACHE_SIZE = 5_000    # value-free stack keys -> stack priced at a value of 1
 
 _MISSING = object()

@@ -10,10 +10,9 @@ rendered once and shared through the caches).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 
 from service.model.measures import LegalStatus
 from service.model.money import ZERO, cents, fmt_money, fmt_rate, rate6
@@ -21,7 +20,7 @@ from service.model.money import ZERO, cents, fmt_money, fmt_rate, rate6
 CURRENCY = "USD"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layer:
     """One duty layer: the column 1 (MFN) rate or one Chapter 99 / AD/CVD measure."""
 
@@ -65,7 +64,7 @@ class Layer:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FilingNumber:
     number: str
     program: str
@@ -75,7 +74,7 @@ class FilingNumber:
         return {"number": self.number, "program": self.program, "role": self.role}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FilingLine:
     """One split entry line: a portion of the value and the numbers filed for it."""
 
@@ -93,7 +92,7 @@ class FilingLine:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stack:
     """A priced line: what ``quote()`` serves, as objects.
 
@@ -117,6 +116,7 @@ class Stack:
     assumptions: tuple[dict, ...]
     warnings: tuple[str, ...]
     special_program: str | None = None
+    _doc: OrderedDict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def total_duty(self) -> Decimal:
@@ -131,8 +131,14 @@ class Stack:
         return replace(self, customs_value=value, layers=tuple(x.at_value(value) for x in self.layers),
                        filing_lines=tuple(replace(fl, value=value * fl.value) for fl in self.filing_lines))
 
-    @cached_property
+    @property
     def doc(self) -> OrderedDict:
+        """The JSON document, rendered on first use and kept (slots: no per-instance dict)."""
+        if self._doc is None:
+            object.__setattr__(self, "_doc", self._render())
+        return self._doc
+
+    def _render(self) -> OrderedDict:
         total = self.total_duty
         value = self.customs_value
         return OrderedDict(

@@ -10,7 +10,7 @@ rendered once and shared through the caches).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -45,7 +45,10 @@ class Layer:
     def at_value(self, value: Decimal) -> "Layer":
         """This layer of a stack priced at a value of 1, for the customs value ``value``."""
         base = value * self.base_amount
-        return replace(self, base_amount=base, duty=cents(base * self.rate))
+        # The constructor, not dataclasses.replace (which costs more than the rest of the rescaling).
+        return Layer(self.program, self.heading, self.rate, self.value_base, base, cents(base * self.rate),
+                     self.measure_id, self.citation, self.confidence, self.rate_text, self.case, self.note,
+                     self.open_question, self.legal_status, self.specific_rate, self.specific_unit, self.quantity)
 
     def doc(self) -> dict:
         d = {"program": self.program, "heading": self.heading, "rate": fmt_rate(self.rate)}
@@ -53,9 +56,12 @@ class Layer:
             d["rate_text"] = self.rate_text
         d.update(value_base=self.value_base, base_amount=fmt_money(self.base_amount), duty=fmt_money(self.duty),
                  measure_id=self.measure_id, citation=self.citation, confidence=self.confidence)
-        for key in ("case", "note", "open_question"):
-            if getattr(self, key) is not None:
-                d[key] = getattr(self, key)
+        if self.case is not None:
+            d["case"] = self.case
+        if self.note is not None:
+            d["note"] = self.note
+        if self.open_question is not None:
+            d["open_question"] = self.open_question
         if self.legal_status is not None:
             d["legal_status"] = self.legal_status.as_dict()
         if self.specific_rate is not None:
@@ -128,8 +134,24 @@ class Stack:
         Valid for value-free stacks only: every base is then the full value
         or nothing, so each layer's duty is the value times its rate.
         """
-        return replace(self, customs_value=value, layers=tuple(x.at_value(value) for x in self.layers),
-                       filing_lines=tuple(replace(fl, value=value * fl.value) for fl in self.filing_lines))
+        layers = tuple(x.at_value(value) for x in self.layers)
+        filing = tuple(FilingLine(fl.line, fl.portion, value * fl.value, fl.numbers, fl.adcvd_cases)
+                       for fl in self.filing_lines)
+        stack = Stack(self.tables_version, self.hts, self.hts_requested, self.description, self.origin,
+                      self.origin_name, self.entry_date, value, layers, filing, self.not_applied, self.assumptions,
+                      self.warnings, self.special_program)
+        # Its document: the unit's, with only the amounts rendered anew (the same keys in the same order).
+        unit = self.doc
+        total = stack.total_duty
+        doc = OrderedDict(unit)
+        doc["customs_value"] = fmt_money(value)
+        doc["layers"] = [{**d, "base_amount": fmt_money(x.base_amount), "duty": fmt_money(x.duty)}
+                         for d, x in zip(unit["layers"], layers)]
+        doc["total_duty"] = fmt_money(total)
+        doc["effective_rate"] = fmt_rate(rate6(total / value)) if value else "0"
+        doc["filing_lines"] = [{**d, "value": fmt_money(fl.value)} for d, fl in zip(unit["filing_lines"], filing)]
+        object.__setattr__(stack, "_doc", doc)
+        return stack
 
     @property
     def doc(self) -> OrderedDict:

@@ -7,7 +7,8 @@ import pytest
 from service.engine.entry import parse_entry, parse_entry_line
 from service.engine.landed_cost import landed_cost, price_entry
 from service.engine.landed_doc import entry_doc
-from service.engine.landed_parts import allocate_costs, allocate_over, applied_preference
+from service.engine.landed_parts import allocate_costs, allocate_over
+from service.engine.quote import quote_stack
 from service.engine.line_input import LineInput
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.money import parse_amount
@@ -144,14 +145,25 @@ def _line(preference):
                      value=D("1"), preference=preference)
 
 
-def test_applied_preference_reads_the_stack_not_a_measure_id():
-    applied = {"layers": [{"program": "mfn", "measure_id": "renamed"}], "not_applied": []}
-    refused = {"layers": [], "not_applied": [{"program": "mfn", "measure_id": "special/KR", "reason": "not listed"}]}
-    other = {"layers": [], "not_applied": [{"program": "section_301", "measure_id": "x", "reason": "y"}]}
-    assert applied_preference(_line("KR"), applied) == "KR"
-    assert applied_preference(_line("KR"), other) == "KR"
-    assert applied_preference(_line("KR"), refused) is None
-    assert applied_preference(_line(None), applied) is None
+def test_the_stack_says_which_special_program_it_applied(tables):
+    """The MPF exemption reads a structured field of the stack, never a measure id."""
+    korus = quote_stack(tables, _line("KR"))
+    general = quote_stack(tables, _line(None))
+    assert korus.special_program == "KR" and general.special_program is None
+    assert [x.program for x in korus.layers if x.program == "mfn"] == ["mfn"]
+
+
+def test_an_8_digit_code_priced_over_its_suffixes_keeps_the_fta_mpf_exemption(tables):
+    """2822.00.00 is priced over its statistical suffixes; the KORUS claim still exempts it from MPF
+    (the measure-id reading this replaces lost the claim and charged MPF)."""
+    body = {"entry_date": "2026-03-10", "lines": [{"hts": "2822.00.00", "origin": "KR", "preference": "KR",
+                                                   "quantity": "100", "unit_price": "1000"}]}
+    assert "28220000" not in tables.lines and "2822000010" in tables.lines
+    doc = landed_cost(tables, parse_entry(tables, body))
+    assert doc["lines"][0]["fees"]["mpf"] == "0.00"
+    mpf = next(f for f in doc["fees"] if f["fee"] == "mpf")
+    assert (mpf["applied"], mpf["amount"]) == (False, "0.00")
+    assert mpf["reason"] == "every line claims a preference exempt from MPF"
 
 
 def test_price_entry_objects_agree_with_the_document(tables):
@@ -172,6 +184,6 @@ def test_price_entry_objects_agree_with_the_document(tables):
     # freight and insurance split by USD value, 105,500 : 1,000 (5,000 x 105,500 / 106,500 = 4,953.05)
     assert cn.priced.deductions == {"international_freight": D("4953.05"), "insurance": D("495.31")}
     assert cn.priced.dutiable == D("105500") - D("4953.05") - D("495.31")
-    assert (cn.priced.mpf_preference, kr.priced.mpf_preference) == (None, "KR")
+    assert (cn.priced.stack.special_program, kr.priced.stack.special_program) == (None, "KR")
     assert kr.mpf == 0 and cn.mpf == D(doc["fees"][0]["amount"])    # the KR line is exempt from MPF
     assert sum(x.landed for x in result.lines) == t.landed_cost

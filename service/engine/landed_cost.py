@@ -36,9 +36,10 @@ from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fm
 from service.engine.entry import COSTS, INCOTERMS, Entry, EntryLine, MIN_QUANTITY, parse_entry, parse_entry_line
 from service.engine.landed_doc import entry_doc
 from service.engine.landed_parts import (EntryFees, LandedCost, LineCost, LinePrice, PricedLine, SharedCosts,
-                                         allocate_costs, allocate_over, applied_preference, totals, warnings)
+                                         allocate_costs, allocate_over, totals, warnings)
 from service.engine.line_input import LineInput, parse_line
-from service.engine.quote import quote
+from service.engine.quote import quote_stack
+from service.engine.stack import Stack
 
 # Which shared costs a price on each incoterm already includes.
 INCLUDED = {
@@ -173,11 +174,11 @@ class _Quoted:
     """The engine's duty stack for a line at one dutiable value."""
     value: Decimal
     line_input: LineInput
-    stack: dict
+    stack: Stack
 
     @property
     def duty(self) -> Decimal:
-        return Decimal(self.stack["total_duty"])
+        return self.stack.total_duty
 
 
 def _price_line(tables, entry: Entry, price: LinePrice, stated: frozenset[str],
@@ -210,21 +211,7 @@ def _price_line(tables, entry: Entry, price: LinePrice, stated: frozenset[str],
     except NotCovered as exc:
         raise NotCovered(f"line {line.index} ({line.id}): {exc.message}", exc.hint,
                          f"lines.{line.index}.{exc.field}") from None
-    return PricedLine(line, price, deductions, quoted.value, quoted.stack,
-                      _mpf_preference(tables, quoted.line_input, quoted.stack), costs, tuple(assumptions))
-
-
-def _mpf_preference(tables, line_input: LineInput, stack: dict) -> str | None:
-    """The special program the MPF exemption is read from (see :func:`applied_preference`).
-
-    Kept from the measure-id reading this replaces: an 8-digit code that is
-    not itself a covered line is priced over its statistical suffixes, and
-    that stack's MFN measure id lost its ``/special/XX`` part, so no
-    preference was seen and MPF was charged.  Behaviour kept; likely a bug.
-    """
-    if len(line_input.hts) == 8 and line_input.hts not in tables.lines:
-        return None
-    return applied_preference(line_input, stack)
+    return PricedLine(line, price, deductions, quoted.value, quoted.stack, costs, tuple(assumptions))
 
 
 def _line_cost(p: PricedLine, mpf: Decimal, hmf: Decimal, extra_rate: Decimal) -> LineCost:
@@ -242,7 +229,7 @@ def _entry_fees(tables, entry: Entry, lines: list[PricedLine]) -> EntryFees:
     docs, assumptions = [], []
     mpf_alloc = hmf_alloc = [ZERO] * len(lines)
     if mpf_fee is not None:
-        charged = [p.mpf_preference not in mpf_fee.exempt_preferences for p in lines]
+        charged = [p.stack.special_program not in mpf_fee.exempt_preferences for p in lines]
         base = sum((v for v, c in zip(values, charged) if c), ZERO)
         mpf = fee_amount(mpf_fee, base, entry.entry_date, entry.mode) if any(charged) else None
         if mpf is not None:
@@ -295,7 +282,7 @@ def _line_input(tables, entry: Entry, line: EntryLine, dutiable: Decimal) -> Lin
 
 def _quote_at(tables, entry: Entry, line: EntryLine, value: Decimal) -> _Quoted:
     line_input = _line_input(tables, entry, line, value)
-    return _Quoted(value, line_input, quote(tables, line_input))
+    return _Quoted(value, line_input, quote_stack(tables, line_input))
 
 
 def _ddp_back_out(tables, entry: Entry, line: EntryLine, target: Decimal) -> _Quoted:

@@ -28,7 +28,7 @@ def entry_doc(result: LandedCost) -> OrderedDict:
 
 def line_doc(x: LineCost, extra_rate: Decimal) -> OrderedDict:
     p = x.priced
-    line, doc = p.line, p.stack
+    line, doc = p.line, p.stack.doc
     item = OrderedDict(
         index=line.index, id=line.id, description=line.description, hts=doc["hts"], origin=line.origin,
         quantity=fmt_rate(line.quantity), unit=line.unit, incoterm=line.incoterm,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from service.model import fx as fxmod
 from service.model.money import ZERO, allocate
 from service.engine.entry import Entry, EntryLine
-from service.engine.line_input import LineInput
+from service.engine.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,13 @@ class PricedLine:
     price: LinePrice
     deductions: dict[str, Decimal]   # costs the price includes, taken out of the dutiable value
     dutiable: Decimal
-    stack: dict                      # the engine's quote document (read-only)
-    mpf_preference: str | None       # the special program the MPF exemption is read from
+    stack: Stack                     # the engine's duty stack (its document: stack.doc, read-only)
     costs: dict[str, Decimal]        # its share of every shared cost
     assumptions: tuple[dict, ...]
 
     @property
     def duty(self) -> Decimal:
-        return Decimal(self.stack["total_duty"])
+        return self.stack.total_duty
 
 
 @dataclass(frozen=True)
@@ -111,25 +110,11 @@ def allocate_over(total: Decimal, weights: list[Decimal], chosen: list[bool]) ->
     return [next(parts) if c else ZERO for c in chosen]
 
 
-def applied_preference(line: LineInput, stack: dict) -> str | None:
-    """The special program indicator whose column 1 special rate the stack applied, or None.
-
-    A claimed preference the engine accepts is applied unless the MFN layer
-    reports it not applied (not in force on the entry date, or not in the
-    line's special rate column); an unknown or unavailable one is an error.
-    """
-    if line.preference is None:
-        return None
-    if any(x["program"] == "mfn" for x in stack["not_applied"]):
-        return None
-    return line.preference
-
-
 def totals(entry: Entry, lines: tuple[LineCost, ...]) -> Totals:
     by_program: dict[str, Decimal] = {}
     for x in lines:
-        for layer in x.priced.stack["layers"]:
-            by_program[layer["program"]] = by_program.get(layer["program"], ZERO) + Decimal(layer["duty"])
+        for layer in x.priced.stack.layers:
+            by_program[layer.program] = by_program.get(layer.program, ZERO) + layer.duty
 
     def total(amounts) -> Decimal:
         return sum(amounts, ZERO)
@@ -152,7 +137,7 @@ def warnings(lines: list[PricedLine]) -> tuple[str, ...]:
     """Every line's stack warnings, each once, in order."""
     out: list[str] = []
     for p in lines:
-        for w in p.stack["warnings"]:
+        for w in p.stack.warnings:
             if w not in out:
                 out.append(w)
     return tuple(out)

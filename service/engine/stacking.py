@@ -24,10 +24,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Callable
 
-from service.model.errors import TableError
+from service.model.errors import InputError, TableError
 from service.engine.line_input import LineInput
-from service.model.measures import Measure, Value
+from service.model.measures import CONDITIONS, Measure, Value
+
+WHOLE = "whole"   # an exemption verdict: the whole target is off (else None: carve-outs at most)
+
+
+@dataclass(frozen=True)
+class CarveOut:
+    """A part of the value a layer does not reach, filed under an exemption heading."""
+
+    kind: str                       # "us_content" or "layer"
+    other: "Outcome | None"         # for "layer": the applied layer whose part is carved out
+    heading: str | None
 
 
 @dataclass
@@ -41,10 +53,16 @@ class Outcome:
     heading: str | None = None          # heading to file when not applied (exemption/in-transit)
     exporter: str | None = None         # exporter whose rate applied
     rate: Decimal | None = None
-    # Parts of the value this layer does not reach: (kind, outcome-or-None, heading)
-    carve_outs: list = field(default_factory=list)
+    carve_outs: list[CarveOut] = field(default_factory=list)   # parts of the value this layer does not reach
     whole_exemption_heading: str | None = None
     filed_heading: str | None = None    # heading filed for an applied layer (all-in pairs choose one)
+
+    def rule_out(self, reason: str, heading: str | None = None) -> bool:
+        """Not applied, for ``reason``; ``heading`` is filed instead (if any).  Returns True (decided)."""
+        self.reason = reason
+        if heading:
+            self.heading = self.whole_exemption_heading = heading
+        return True
 
 
 @dataclass
@@ -55,6 +73,8 @@ class Evaluation:
 
 
 class _Context:
+    """One line's evaluation: each measure's outcome, memoised (measures refer to each other)."""
+
     def __init__(self, tables, line: LineInput, candidates: list[Measure]):
         self.tables = tables
         self.line = line
@@ -73,8 +93,21 @@ class _Context:
         if entry not in self.assumptions:
             self.assumptions.append(entry)
 
+    def offer(self, ex: Measure, ev: Value, reason: str) -> None:
+        """Record an exemption the caller could still obtain (reported under not_applied)."""
+        self.outcomes.setdefault("claim:" + ex.id, Outcome(ex, ev, False, reason, ev.heading))
+
+    def run(self) -> Evaluation:
+        for m in self.duties:
+            self.status(m)
+        outcomes = [self.outcomes[m.id] for m in self.duties]
+        outcomes += [o for k, o in self.outcomes.items() if k.startswith("claim:")]
+        unused = sorted(set(self.line.claims) - self.used_claims)
+        return Evaluation(outcomes, self.assumptions, unused)
+
     # ------------------------------------------------------------ one measure
     def status(self, m: Measure) -> Outcome:
+        """The outcome of ``m`` (memoised; a measure that depends on itself is a table defect)."""
         if m.id in self.outcomes:
             return self.outcomes[m.id]
         if m.id in self.in_progress:
@@ -88,11 +121,11 @@ class _Context:
         return outcome
 
     def _evaluate(self, m: Measure) -> Outcome:
-        line, day = self.line, self.day
+        """Each step either rules the measure out (returns True, ``out`` says why) or lets it through."""
         out = Outcome(m)
-        value = m.value_on(day)
+        value = m.value_on(self.day)
         if value is None:
-            out.reason = _not_in_force(m, day)
+            out.reason = _not_in_force(m, self.day)
             return out
         out.value = value
         if value.in_transit is not None:
@@ -100,56 +133,71 @@ class _Context:
             if value is None:
                 return out
             out.value = value
+        if (self._fails_requirement(m, out) or self._below_threshold(m, value, out) or self._replaced(m, out)
+                or self._exempt(m, out)):
+            return out
+        out.applied = True
+        return out
+
+    def _fails_requirement(self, m: Measure, out: Outcome) -> bool:
+        """A caller fact the measure needs is not as required (a missing fact takes the table's default)."""
         for req in m.requirements:
-            given = line.fact(req.fact)
+            given = self.line.fact(req.fact)
             if given is None:
                 given = req.default
                 self.assume(req.fact, f"{req.fact}={given} (not given). {req.note}", m)
             if given != req.equals:
-                out.reason = f"requires {req.fact}={req.equals}; {req.note}"
+                reason = f"requires {req.fact}={req.equals}; {req.note}"
                 if req.otherwise_heading:
-                    out.heading = out.whole_exemption_heading = req.otherwise_heading
-                    out.reason += f" (file {req.otherwise_heading})"
-                return out
-        if value.threshold is not None:
-            t = value.threshold
-            given = line.fact(t.fact)
-            if given is None:
-                self.assume(t.fact, f"{t.fact} not given: treated as {'at least' if t.default == 'applies' else 'below'} "
-                                    f"{t.at_least}. {t.note}", m)
-                passes = t.default == "applies"
-            else:
-                try:
-                    passes = Decimal(given) >= t.at_least
-                except Exception:
-                    from service.model.errors import InputError
-                    raise InputError.field("facts", f"{t.fact} must be a decimal fraction such as 0.4") from None
-            if not passes:
-                out.reason = f"{t.fact} {given} is below {t.at_least}: {t.note}"
-                if t.otherwise_heading:
-                    out.heading = out.whole_exemption_heading = t.otherwise_heading
-                return out
-        # Replacement by another measure that applies.
+                    reason += f" (file {req.otherwise_heading})"
+                return out.rule_out(reason, req.otherwise_heading)
+        return False
+
+    def _below_threshold(self, m: Measure, value: Value, out: Outcome) -> bool:
+        """A numeric fact (e.g. metal weight share) is below the value's threshold."""
+        t = value.threshold
+        if t is None:
+            return False
+        given = self.line.fact(t.fact)
+        if given is None:
+            self.assume(t.fact, f"{t.fact} not given: treated as {'at least' if t.default == 'applies' else 'below'} "
+                                f"{t.at_least}. {t.note}", m)
+            passes = t.default == "applies"
+        else:
+            try:
+                passes = Decimal(given) >= t.at_least
+            except Exception:
+                raise InputError.field("facts", f"{t.fact} must be a decimal fraction such as 0.4") from None
+        if passes:
+            return False
+        return out.rule_out(f"{t.fact} {given} is below {t.at_least}: {t.note}", t.otherwise_heading)
+
+    def _replaced(self, m: Measure, out: Outcome) -> bool:
+        """Another measure that replaces ``m`` applies."""
         for other in self.duties:
             if other is not m and any(m.id == r or m.id.startswith(r + "/") for r in other.replaces):
                 if self.status(other).applied:
-                    out.reason = f"replaced by {other.id} ({self.outcomes[other.id].value.heading or other.title})"
-                    return out
-        # Exemptions.
+                    return out.rule_out(f"replaced by {other.id} "
+                                        f"({self.outcomes[other.id].value.heading or other.title})")
+        return False
+
+    def _exempt(self, m: Measure, out: Outcome) -> bool:
+        """An exemption in force for this line switches the whole measure off (or carves out parts)."""
+        line = self.line
         for ex in self.tables.exemptions_for.get(m.id, ()):
             if not (ex.matches_origin(line.origin) and ex.matches_hts(line.hts)):
                 continue
-            ev = ex.value_on(day)
+            ev = ex.value_on(self.day)
             if ev is None:
                 continue
-            verdict = self._exemption(ex, ev, out)
-            if verdict == "whole":
+            condition = EXEMPTION_CONDITIONS.get(ex.condition)
+            if condition is None:
+                raise TableError(ex.where, f"unknown condition {ex.condition!r}")
+            if condition(self, ex, ev, out) == WHOLE:
                 out.reason = f"exempt: {ex.title}"
-                out.heading = ev.heading
-                out.whole_exemption_heading = ev.heading
-                return out
-        out.applied = True
-        return out
+                out.heading = out.whole_exemption_heading = ev.heading
+                return True
+        return False
 
     def _in_transit(self, m: Measure, value: Value, out: Outcome) -> Value | None:
         """Follow in-transit rules back to the treatment the goods keep (or None)."""
@@ -176,71 +224,84 @@ class _Context:
             previous = m.value_on(t.loaded_before - timedelta(days=1))
             out.reason = note
             if previous is None:
-                out.reason = note + "; not subject"
-                out.heading = t.heading
-                out.whole_exemption_heading = t.heading
+                out.rule_out(note + "; not subject", t.heading)
                 return None
             value = previous
         return value
 
-    def _exemption(self, ex: Measure, ev: Value, target: Outcome) -> str | None:
-        """Return "whole" if ``ex`` exempts the whole target, else record carve-outs."""
-        line = self.line
-        kind = ex.condition
-        if kind == "always":
-            return "whole"
-        if kind == "preference":
-            if line.preference in ex.condition_args["codes"]:
-                return "whole"
-            # Say that a preference claim would exempt the goods (never a silent omission).
-            codes = "/".join(sorted(ex.condition_args["codes"]))
-            self._offer(ex, ev, f"exempt if entered under the preference claimed with {codes} (origin rules met): "
-                                f"{ex.title}")
-            return None
-        if kind == "claim":
-            if ev.heading and ev.heading in line.claims:
-                self.used_claims.add(ev.heading)
-                return "whole"
-            self._offer(ex, ev, f"exclusion available if the goods match its description: claim {ev.heading}")
-            return None
-        if kind == "us_content":
-            us = line.us_content_value
-            if us is None:
-                self.assume("us_content_value", f"no us_content_value: {target.measure.program} charged on the "
-                                                f"full value ({ex.title} needs at least "
-                                                f"{ev.min_share * 100:g}% US content)", ex)
-                return None
-            if line.value and us / line.value >= ev.min_share:
-                target.carve_outs.append(("us_content", None, ev.heading))
-            return None
-        if kind == "layer":
-            hits = []
-            for other in self.duties:
-                if other is target.measure or not _named(other, ex.condition_args["layers"]):
-                    continue
-                o = self.status(other)
-                if o.applied:
-                    hits.append(o)
-            if not hits:
-                return None
-            if ev.extent == "whole" or any(h.value.base == "full_value" for h in hits):
-                return "whole"
-            for h in hits:
-                target.carve_outs.append(("layer", h, ev.heading))
-            return None
-        raise TableError(ex.where, f"unknown condition {kind!r}")
 
-    def _offer(self, ex: Measure, ev: Value, reason: str) -> None:
-        """Record an exemption the caller could still obtain (reported under not_applied)."""
-        self.outcomes.setdefault("claim:" + ex.id, Outcome(ex, ev, False, reason, ev.heading))
+# ------------------------------------------------------- exemption conditions
+# Each returns WHOLE when the exemption switches the whole target off; else
+# None, having perhaps recorded carve-outs on the target or an offer to the caller.
 
-    def run(self) -> Evaluation:
-        for m in self.duties:
-            self.status(m)
-        outcomes = [self.outcomes[m.id] for m in self.duties]
-        outcomes += [o for k, o in self.outcomes.items() if k.startswith("claim:")]
-        unused = sorted(set(self.line.claims) - self.used_claims)
-        return Evaluation(outcomes, self.assumptions, unused)
+def _always(ctx: _Context, ex: Measure, ev: Value, target: Outcome) -> str | None:
+    """Unconditional (e.g. Annex II goods)."""
+    return WHOLE
+
+
+def _preference(ctx: _Context, ex: Measure, ev: Value, target: Outcome) -> str | None:
+    """The line claims one of the preference codes (e.g. USMCA S/S+); otherwise say a claim would exempt it."""
+    if ctx.line.preference in ex.condition_args["codes"]:
+        return WHOLE
+    codes = "/".join(sorted(ex.condition_args["codes"]))
+    ctx.offer(ex, ev, f"exempt if entered under the preference claimed with {codes} (origin rules met): {ex.title}")
+    return None
+
+
+def _claim(ctx: _Context, ex: Measure, ev: Value, target: Outcome) -> str | None:
+    """The caller claims the exemption's heading (e.g. a product exclusion); otherwise offer it."""
+    if ev.heading and ev.heading in ctx.line.claims:
+        ctx.used_claims.add(ev.heading)
+        return WHOLE
+    ctx.offer(ex, ev, f"exclusion available if the goods match its description: claim {ev.heading}")
+    return None
+
+
+def _us_content(ctx: _Context, ex: Measure, ev: Value, target: Outcome) -> str | None:
+    """At least ``min_share`` US content: only the non-US part pays."""
+    line = ctx.line
+    us = line.us_content_value
+    if us is None:
+        ctx.assume("us_content_value", f"no us_content_value: {target.measure.program} charged on the full value "
+                                       f"({ex.title} needs at least {ev.min_share * 100:g}% US content)", ex)
+        return None
+    if line.value and us / line.value >= ev.min_share:
+        target.carve_outs.append(CarveOut("us_content", None, ev.heading))
+    return None
+
+
+def _layer(ctx: _Context, ex: Measure, ev: Value, target: Outcome) -> str | None:
+    """Another named layer applies (e.g. Section 232): off for the whole article or only the part it covers."""
+    hits = []
+    for other in ctx.duties:
+        if other is target.measure or not _named(other, ex.condition_args["layers"]):
+            continue
+        o = ctx.status(other)
+        if o.applied:
+            hits.append(o)
+    if not hits:
+        return None
+    if ev.extent == "whole" or any(h.value.base == "full_value" for h in hits):
+        return WHOLE
+    for h in hits:
+        target.carve_outs.append(CarveOut("layer", h, ev.heading))
+    return None
+
+
+Condition = Callable[[_Context, Measure, Value, Outcome], "str | None"]
+
+# The one table of exemption conditions: the loader accepts exactly the names
+# in ``service.model.measures.CONDITIONS``, so each must have its function here.
+EXEMPTION_CONDITIONS: dict[str, Condition] = {
+    "always": _always,
+    "preference": _preference,
+    "claim": _claim,
+    "us_content": _us_content,
+    "layer": _layer,
+}
+assert set(EXEMPTION_CONDITIONS) == set(CONDITIONS), (
+    f"exemption conditions the loader accepts {sorted(CONDITIONS)} and the engine implements "
+    f"{sorted(EXEMPTION_CONDITIONS)} differ")
 
 
 def _named(m: Measure, names) -> bool:
@@ -260,4 +321,4 @@ def evaluate(tables, line: LineInput) -> Evaluation:
     return _Context(tables, line, tables.candidates_for(line.hts, line.origin)).run()
 
 
-__all__ = ["evaluate", "Evaluation", "Outcome"]
+__all__ = ["CarveOut", "EXEMPTION_CONDITIONS", "Evaluation", "Outcome", "evaluate"]

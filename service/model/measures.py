@@ -26,7 +26,10 @@ CONTENT_BASES = {"steel_content", "aluminum_content", "copper_content"}
 
 CONFIDENCE = ("confirmed", "likely", "unconfirmed")
 MODES = ("vessel", "air", "truck", "rail", "other")
-CONDITIONS = ("always", "preference", "in_transit", "layer", "us_content", "claim")
+# Exemption conditions (``condition: {type: ...}``), each implemented by one function of
+# service.engine.stacking.EXEMPTION_CONDITIONS.  In-transit treatment is not a condition: it is a
+# dated value's ``in_transit`` rule (loaded before / entered before / modes) on the duty measure.
+CONDITIONS = ("always", "preference", "layer", "us_content", "claim")
 EXTENTS = ("whole", "covered_part")
 # A measure's standing in court (shown next to its layer; never changes the duty as assessed).
 LEGAL_STATES = ("challenged", "ruled_unlawful_on_appeal", "enjoined", "struck_down", "upheld")

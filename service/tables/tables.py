@@ -39,8 +39,6 @@ class Tables:
     exemptions_for: dict[str, list[Measure]] = field(default_factory=dict)
     _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
     _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
-    quote_cache: dict = field(default_factory=dict, repr=False)
-    stack_cache: dict = field(default_factory=dict, repr=False)
     fx: FxTable | None = None               # currency conversion (fx/rates.yaml)
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
     _boundaries: list | None = field(default=None, repr=False)

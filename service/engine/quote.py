@@ -18,7 +18,7 @@ from service.model.errors import InputError, NotCovered
 from service.engine.cache import caches_for
 from service.engine.line_input import LineInput
 from service.model.money import ZERO, cents, fmt_rate, rate6
-from service.engine.stack import CURRENCY, Layer, Stack
+from service.engine.stack import CURRENCY, Layer, Rescaled, Stack
 from service.engine.stacking import Evaluation, Outcome, evaluate
 from service.engine.valuation import base_amount, filing_lines
 
@@ -34,11 +34,16 @@ def quote(tables, line: LineInput) -> dict:
 
     The returned document is shared through the caches: treat it as read-only.
     """
-    return quote_stack(tables, line).doc
+    return _priced(tables, line).doc
 
 
 def quote_stack(tables, line: LineInput) -> Stack:
-    """The priced line as objects, through two bounded caches per tables object:
+    """The priced line as objects (see :func:`_priced` for the caches)."""
+    return _priced(tables, line).stack
+
+
+def _priced(tables, line: LineInput) -> Stack | Rescaled:
+    """The priced line, through two bounded caches per tables object:
 
     * the exact input: a repeated line costs one lookup;
     * the *stack*, for lines whose rules do not depend on the value (no
@@ -57,7 +62,7 @@ def quote_stack(tables, line: LineInput) -> Stack:
             if unit is None:
                 unit = _quote(tables, LineInput(**{**line.__dict__, "value": ONE}))
                 caches.stacks.put(key, unit)
-            found = unit.at_value(line.value)
+            found = Rescaled(unit, line.value)
         else:
             found = _quote(tables, line)
         caches.quotes.put(line, found)

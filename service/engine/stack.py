@@ -128,11 +128,12 @@ class Stack:
     def total_duty(self) -> Decimal:
         return sum((layer.duty for layer in self.layers), ZERO)
 
-    def at_value(self, value: Decimal) -> "Stack":
+    def at_value(self, value: Decimal, doc: OrderedDict | None = None) -> "Stack":
         """This stack, priced at a value of 1, for the customs value ``value``.
 
         Valid for value-free stacks only: every base is then the full value
         or nothing, so each layer's duty is the value times its rate.
+        ``doc``, if given, is :meth:`doc_at_value` for the same value.
         """
         layers = tuple(x.at_value(value) for x in self.layers)
         filing = tuple(FilingLine(fl.line, fl.portion, value * fl.value, fl.numbers, fl.adcvd_cases)
@@ -140,18 +141,33 @@ class Stack:
         stack = Stack(self.tables_version, self.hts, self.hts_requested, self.description, self.origin,
                       self.origin_name, self.entry_date, value, layers, filing, self.not_applied, self.assumptions,
                       self.warnings, self.special_program)
-        # Its document: the unit's, with only the amounts rendered anew (the same keys in the same order).
+        object.__setattr__(stack, "_doc", doc if doc is not None else self.doc_at_value(value))
+        return stack
+
+    def doc_at_value(self, value: Decimal) -> OrderedDict:
+        """The document of :meth:`at_value` without building its objects: the unit's document with
+        only the amounts rendered anew (the same keys in the same order)."""
         unit = self.doc
-        total = stack.total_duty
         doc = OrderedDict(unit)
         doc["customs_value"] = fmt_money(value)
-        doc["layers"] = [{**d, "base_amount": fmt_money(x.base_amount), "duty": fmt_money(x.duty)}
-                         for d, x in zip(unit["layers"], layers)]
+        total = ZERO
+        layers = []
+        for d, x in zip(unit["layers"], self.layers):
+            base = value * x.base_amount
+            duty = cents(base * x.rate)
+            total += duty
+            layers.append({**d, "base_amount": fmt_money(base), "duty": fmt_money(duty)})
+        doc["layers"] = layers
         doc["total_duty"] = fmt_money(total)
         doc["effective_rate"] = fmt_rate(rate6(total / value)) if value else "0"
-        doc["filing_lines"] = [{**d, "value": fmt_money(fl.value)} for d, fl in zip(unit["filing_lines"], filing)]
-        object.__setattr__(stack, "_doc", doc)
-        return stack
+        doc["filing_lines"] = [{**d, "value": fmt_money(value * fl.value)}
+                               for d, fl in zip(unit["filing_lines"], self.filing_lines)]
+        return doc
+
+    @property
+    def stack(self) -> "Stack":
+        """Itself (a cache entry is a Stack or a :class:`Rescaled`; both give ``doc`` and ``stack``)."""
+        return self
 
     @property
     def doc(self) -> OrderedDict:
@@ -181,3 +197,25 @@ class Stack:
             assumptions=list(self.assumptions),
             warnings=list(self.warnings),
         )
+
+
+class Rescaled:
+    """A value-free stack at another customs value, as the quote cache keeps it: the document is
+    made on first use, the objects (:meth:`Stack.at_value`) only when a caller asks for them."""
+
+    __slots__ = ("unit", "value", "_doc", "_stack")
+
+    def __init__(self, unit: Stack, value: Decimal):
+        self.unit, self.value, self._doc, self._stack = unit, value, None, None
+
+    @property
+    def doc(self) -> OrderedDict:
+        if self._doc is None:
+            self._doc = self.unit.doc_at_value(self.value)
+        return self._doc
+
+    @property
+    def stack(self) -> Stack:
+        if self._stack is None:
+            self._stack = self.unit.at_value(self.value, self._doc)
+        return self._stack

@@ -11,7 +11,7 @@ from service.model.money import (
     allocate,
     cents,
     fmt_money,
-    fmt_rate,
+    fmt_decimal,
     parse_amount,
     parse_decimal,
     per_unit,
@@ -147,7 +147,7 @@ def test_per_unit_rounds_half_up_to_four_places(amount, count, expected):
     ("0.0000001", "0.0000001"),        # never an exponent
 ])
 def test_fmt_rate_is_a_plain_fraction(rate, expected):
-    assert fmt_rate(D(rate)) == expected
+    assert fmt_decimal(D(rate)) == expected
 
 
 @pytest.mark.parametrize("amount, expected", [("5", "5.00"), ("1E+3", "1000.00"), ("48400", "48400.00"),

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
-from service.model.money import fmt_money, fmt_rate, parse_amount, per_unit, rate6
+from service.model.money import fmt_money, fmt_decimal, parse_amount, per_unit, rate6
 from service.engine.entry import MIN_QUANTITY, parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
@@ -80,7 +80,7 @@ def _quote_doc(i: int, result: LandedCost, dom_cost: Decimal) -> OrderedDict:
     entry, t = result.entry, result.totals
     doc = entry_doc(result)
     landed, dutiable = t.landed_cost, t.dutiable_value
-    shares = OrderedDict((p, fmt_rate(rate6(v / landed)) if landed else "0") for p, v in t.duty_by_program)
+    shares = OrderedDict((p, fmt_decimal(rate6(v / landed)) if landed else "0") for p, v in t.duty_by_program)
     difference = landed - dom_cost
     break_even = (dom_cost - landed) / dutiable if dutiable else None
     totals = doc["totals"]
@@ -88,13 +88,13 @@ def _quote_doc(i: int, result: LandedCost, dom_cost: Decimal) -> OrderedDict:
         index=i, name=entry.name or f"imported {i + 1}",
         origins=sorted({x.origin for x in entry.lines}),
         landed_cost=totals["landed_cost"], dutiable_value=totals["dutiable_value"], duty=totals["duty"],
-        fees=totals["fees"], per_unit=fmt_rate(per_unit(landed, t.quantity)) if len(entry.lines) == 1 else None,
+        fees=totals["fees"], per_unit=fmt_decimal(per_unit(landed, t.quantity)) if len(entry.lines) == 1 else None,
         per_kwh=totals["per_kwh"], energy_kwh=totals["energy_kwh"],
         duty_share_by_program=shares,
-        duty_share=fmt_rate(rate6(t.duty / landed)) if landed else "0",
+        duty_share=fmt_decimal(rate6(t.duty / landed)) if landed else "0",
         difference_vs_domestic=fmt_money(difference),
         cheaper=("domestic" if difference > 0 else "imported" if difference < 0 else "equal"),
-        break_even_additional_rate=fmt_rate(rate6(break_even)) if break_even is not None else None,
+        break_even_additional_rate=fmt_decimal(rate6(break_even)) if break_even is not None else None,
         detail=doc,
     )
 
@@ -134,9 +134,9 @@ def _domestic_doc(domestic: dict) -> OrderedDict:
     cost, energy = domestic["delivered_cost"], domestic.get("energy_kwh")
     return OrderedDict(
         name=domestic["name"], delivered_cost=fmt_money(cost),
-        per_kwh=fmt_rate(per_unit(cost, energy)) if energy else None,
-        energy_kwh=fmt_rate(energy) if energy else None,
-        per_unit=fmt_rate(per_unit(cost, domestic["quantity"])) if domestic.get("quantity") else None,
+        per_kwh=fmt_decimal(per_unit(cost, energy)) if energy else None,
+        energy_kwh=fmt_decimal(energy) if energy else None,
+        per_unit=fmt_decimal(per_unit(cost, domestic["quantity"])) if domestic.get("quantity") else None,
     )
 
 

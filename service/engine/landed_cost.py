@@ -32,7 +32,7 @@ from decimal import Decimal
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.fees import fee_amount
-from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_rate
+from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_decimal
 from service.engine.entry import COSTS, INCOTERMS, Entry, EntryLine, MIN_QUANTITY, parse_entry, parse_entry_line
 from service.engine.landed_doc import entry_doc
 from service.engine.landed_parts import (EntryFees, LandedCost, LineCost, LinePrice, PricedLine, SharedCosts,
@@ -96,7 +96,7 @@ class _Conversions:
             self._done[currency] = conv
             if conv.source == "table":
                 self.assumptions.append({"fact": f"fx_rates.{currency}", "assumption": (
-                    f"{currency} converted at {fmt_rate(conv.rate)} per USD, the monthly average of the "
+                    f"{currency} converted at {fmt_decimal(conv.rate)} per USD, the monthly average of the "
                     f"FRBNY-certified rates for the export month ({day}); CBP applies the certified "
                     "quarterly or daily rate (19 CFR 159.34-159.35): pass fx_rates for the exact figure")})
         return self._done[currency]
@@ -233,17 +233,16 @@ def _entry_fees(tables, entry: Entry, lines: list[PricedLine]) -> EntryFees:
         base = sum((v for v, c in zip(values, charged) if c), ZERO)
         mpf = fee_amount(mpf_fee, base, entry.entry_date, entry.mode) if any(charged) else None
         if mpf is not None:
-            mpf["exempt_lines"] = [p.line.index for p, c in zip(lines, charged) if not c]
-            docs.append(mpf)
-            mpf_alloc = allocate_over(Decimal(mpf["amount"]), values, charged)
+            docs.append({**mpf.doc, "exempt_lines": [p.line.index for p, c in zip(lines, charged) if not c]})
+            mpf_alloc = allocate_over(mpf.amount, values, charged)
         else:
             docs.append({"fee": "mpf", "title": mpf_fee.title, "applied": False, "amount": "0.00",
                          "reason": "every line claims a preference exempt from MPF", "citation": mpf_fee.exempt_cite})
     if hmf_fee is not None:
         hmf = fee_amount(hmf_fee, sum(values, ZERO), entry.entry_date, entry.mode)
-        docs.append(hmf)
-        if hmf["applied"]:
-            hmf_alloc = allocate(Decimal(hmf["amount"]), values)
+        docs.append(hmf.doc)
+        if hmf.applied:
+            hmf_alloc = allocate(hmf.amount, values)
         if entry.mode is None:
             assumptions.append({"fact": "mode", "assumption": "mode not given: HMF (vessel only) not charged"})
     return EntryFees(tuple(docs), tuple(mpf_alloc), tuple(hmf_alloc), tuple(assumptions))

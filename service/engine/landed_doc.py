@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from decimal import Decimal
 
-from service.model.money import fmt_money, fmt_rate, per_unit, rate6
+from service.model.money import fmt_money, fmt_decimal, per_unit, rate6
 from service.engine.entry import COSTS
 from service.engine.landed_parts import LandedCost, LineCost
 
@@ -31,8 +31,8 @@ def line_doc(x: LineCost, extra_rate: Decimal) -> OrderedDict:
     line, doc = p.line, p.stack.doc
     item = OrderedDict(
         index=line.index, id=line.id, description=line.description, hts=doc["hts"], origin=line.origin,
-        quantity=fmt_rate(line.quantity), unit=line.unit, incoterm=line.incoterm,
-        unit_price={"amount": fmt_rate(line.unit_price), "currency": line.currency},
+        quantity=fmt_decimal(line.quantity), unit=line.unit, incoterm=line.incoterm,
+        unit_price={"amount": fmt_decimal(line.unit_price), "currency": line.currency},
         price={"amount": fmt_money(p.price.amount), "currency": line.currency},
         fx=p.price.conversion.doc(), price_usd=fmt_money(p.price.usd),
         included_in_price={n: fmt_money(v) for n, v in p.deductions.items()},
@@ -42,14 +42,14 @@ def line_doc(x: LineCost, extra_rate: Decimal) -> OrderedDict:
                          filing_lines=doc["filing_lines"]),
     )
     if extra_rate:
-        item["extra_duty"] = {"rate": fmt_rate(extra_rate), "amount": fmt_money(x.extra),
+        item["extra_duty"] = {"rate": fmt_decimal(extra_rate), "amount": fmt_money(x.extra),
                               "note": "hypothetical additional ad valorem duty (break-even analysis)"}
     item["costs"] = {n: fmt_money(v) for n, v in p.costs.items()}
     item["fees"] = {"mpf": fmt_money(x.mpf), "hmf": fmt_money(x.hmf)}
     item["landed_cost"] = fmt_money(x.landed)
-    item["per_unit"] = fmt_rate(per_unit(x.landed, line.quantity))
-    item["energy_kwh"] = fmt_rate(line.energy_kwh) if line.energy_kwh is not None else None
-    item["per_kwh"] = fmt_rate(per_unit(x.landed, line.energy_kwh)) if line.energy_kwh else None
+    item["per_unit"] = fmt_decimal(per_unit(x.landed, line.quantity))
+    item["energy_kwh"] = fmt_decimal(line.energy_kwh) if line.energy_kwh is not None else None
+    item["per_kwh"] = fmt_decimal(per_unit(x.landed, line.energy_kwh)) if line.energy_kwh else None
     if line.template_line:
         item["template_line"] = line.template_line
     return item
@@ -62,13 +62,13 @@ def totals_doc(result: LandedCost) -> OrderedDict:
         lines=len(result.lines), price_usd=fmt_money(t.price_usd),
         dutiable_value=fmt_money(t.dutiable_value), duty=fmt_money(t.duty),
         duty_by_program={p: fmt_money(v) for p, v in t.duty_by_program},
-        effective_duty_rate=fmt_rate(rate6(t.duty / t.dutiable_value)) if t.dutiable_value else "0",
+        effective_duty_rate=fmt_decimal(rate6(t.duty / t.dutiable_value)) if t.dutiable_value else "0",
         fees=fmt_money(t.fees), costs={n: fmt_money(result.costs.usd[n]) for n in COSTS},
         landed_cost=fmt_money(t.landed_cost),
         # A project's energy is its cells' energy: $/kWh is the whole landed cost over it.
-        energy_kwh=fmt_rate(energy) if energy else None,
-        per_kwh=fmt_rate(per_unit(t.landed_cost, energy)) if energy else None,
-        per_unit=fmt_rate(per_unit(t.landed_cost, t.quantity)) if len(result.lines) == 1 else None,
+        energy_kwh=fmt_decimal(energy) if energy else None,
+        per_kwh=fmt_decimal(per_unit(t.landed_cost, energy)) if energy else None,
+        per_unit=fmt_decimal(per_unit(t.landed_cost, t.quantity)) if len(result.lines) == 1 else None,
     )
     if result.extra_rate:
         summary["extra_duty"] = fmt_money(t.extra_duty)

@@ -17,7 +17,7 @@ from service.model import hts
 from service.model.errors import InputError, NotCovered
 from service.engine.cache import caches_for
 from service.engine.line_input import LineInput
-from service.model.money import ZERO, cents, fmt_rate, rate6
+from service.model.money import ZERO, cents, fmt_decimal, rate6
 from service.engine.stack import CURRENCY, Layer, Rescaled, Stack
 from service.engine.stacking import Evaluation, Outcome, evaluate
 from service.engine.valuation import base_amount, filing_lines
@@ -276,12 +276,12 @@ def _rate_and_note(o: Outcome, line: LineInput, column1: Decimal, assumptions: l
     o.filed_heading = v.heading
     if v.all_in is not None:
         rate = max(v.all_in - column1, ZERO)
-        note = (f"all-in {fmt_rate(v.all_in)} less column 1 rate {fmt_rate(rate6(column1))}"
+        note = (f"all-in {fmt_decimal(v.all_in)} less column 1 rate {fmt_decimal(rate6(column1))}"
                 + (f"; {v.note}" if v.note else ""))
         if column1 >= v.all_in and v.heading_at_or_above:
             o.filed_heading = v.heading_at_or_above
-            note = (f"column 1 rate {fmt_rate(rate6(column1))} is at or above the all-in "
-                    f"{fmt_rate(v.all_in)}: no additional duty" + (f"; {v.note}" if v.note else ""))
+            note = (f"column 1 rate {fmt_decimal(rate6(column1))} is at or above the all-in "
+                    f"{fmt_decimal(v.all_in)}: no additional duty" + (f"; {v.note}" if v.note else ""))
     if v.exporter_rates or v.other_exporters:
         if exporter:
             note = f"exporter-specific rate for {exporter}"

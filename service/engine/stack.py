@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from service.model.measures import LegalStatus
-from service.model.money import ZERO, cents, fmt_money, fmt_rate, rate6
+from service.model.money import ZERO, cents, fmt_money, fmt_decimal, rate6
 
 CURRENCY = "USD"
 
@@ -51,7 +51,7 @@ class Layer:
                      self.open_question, self.legal_status, self.specific_rate, self.specific_unit, self.quantity)
 
     def doc(self) -> dict:
-        d = {"program": self.program, "heading": self.heading, "rate": fmt_rate(self.rate)}
+        d = {"program": self.program, "heading": self.heading, "rate": fmt_decimal(self.rate)}
         if self.program == "mfn":
             d["rate_text"] = self.rate_text
         d.update(value_base=self.value_base, base_amount=fmt_money(self.base_amount), duty=fmt_money(self.duty),
@@ -65,8 +65,8 @@ class Layer:
         if self.legal_status is not None:
             d["legal_status"] = self.legal_status.as_dict()
         if self.specific_rate is not None:
-            d.update(specific_rate=fmt_rate(self.specific_rate), specific_unit=self.specific_unit,
-                     quantity=fmt_rate(self.quantity))
+            d.update(specific_rate=fmt_decimal(self.specific_rate), specific_unit=self.specific_unit,
+                     quantity=fmt_decimal(self.quantity))
         return d
 
 
@@ -159,7 +159,7 @@ class Stack:
             layers.append({**d, "base_amount": fmt_money(base), "duty": fmt_money(duty)})
         doc["layers"] = layers
         doc["total_duty"] = fmt_money(total)
-        doc["effective_rate"] = fmt_rate(rate6(total / value)) if value else "0"
+        doc["effective_rate"] = fmt_decimal(rate6(total / value)) if value else "0"
         doc["filing_lines"] = [{**d, "value": fmt_money(value * fl.value)}
                                for d, fl in zip(unit["filing_lines"], self.filing_lines)]
         return doc
@@ -191,7 +191,7 @@ class Stack:
             customs_value=fmt_money(value),
             layers=[x.doc() for x in self.layers],
             total_duty=fmt_money(total),
-            effective_rate=fmt_rate(rate6(total / value)) if value else "0",
+            effective_rate=fmt_decimal(rate6(total / value)) if value else "0",
             filing_lines=[fl.doc() for fl in self.filing_lines],
             not_applied=list(self.not_applied),
             assumptions=list(self.assumptions),

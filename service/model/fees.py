@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from service.model.errors import NotCovered
-from service.model.money import cents, fmt_money, fmt_rate
+from service.model.money import ZERO, cents, fmt_decimal, fmt_money
 from service.model.periods import Dated, on_day
 
 
@@ -49,24 +49,32 @@ class Fee:
         return [d for v in self.values for d in (v.start, v.end) if d]
 
 
-def fee_amount(fee: Fee, value: Decimal, day: date, mode: str | None) -> dict:
+@dataclass(frozen=True)
+class FeeCharge:
+    """One fee on an entry: whether it applies, its amount (rounded to the cent) and its document."""
+    applied: bool
+    amount: Decimal
+    doc: dict
+
+
+def fee_amount(fee: Fee, value: Decimal, day: date, mode: str | None) -> FeeCharge:
     """One fee on an entry of ``value`` USD entered on ``day``."""
     v = fee.value_on(day)
     if v is None:
         raise NotCovered(f"no {fee.title} rate in the tables for {day.isoformat()}", field="entry_date")
     if fee.modes is not None and mode not in fee.modes:
-        return {"fee": fee.id, "title": fee.title, "applied": False,
-                "reason": f"applies only to {', '.join(sorted(fee.modes))} shipments (mode: {mode or 'not given'})",
-                "amount": "0.00", "citation": v.cite}
-    raw = value * v.rate
-    amount = raw
-    clamp = None
+        return FeeCharge(False, ZERO, {
+            "fee": fee.id, "title": fee.title, "applied": False,
+            "reason": f"applies only to {', '.join(sorted(fee.modes))} shipments (mode: {mode or 'not given'})",
+            "amount": "0.00", "citation": v.cite})
+    amount, clamp = value * v.rate, None
     if v.minimum is not None and amount < v.minimum:
         amount, clamp = v.minimum, "minimum"
     if v.maximum is not None and amount > v.maximum:
         amount, clamp = v.maximum, "maximum"
-    out = {"fee": fee.id, "title": fee.title, "applied": True, "rate": fmt_rate(v.rate),
-           "base_amount": fmt_money(value), "amount": fmt_money(cents(amount)), "citation": v.cite,
+    amount = cents(amount)
+    out = {"fee": fee.id, "title": fee.title, "applied": True, "rate": fmt_decimal(v.rate),
+           "base_amount": fmt_money(value), "amount": fmt_money(amount), "citation": v.cite,
            "confidence": v.confidence}
     if v.minimum is not None:
         out["minimum"] = fmt_money(v.minimum)
@@ -74,4 +82,4 @@ def fee_amount(fee: Fee, value: Decimal, day: date, mode: str | None) -> dict:
         out["maximum"] = fmt_money(v.maximum)
     if clamp:
         out["clamped_to"] = clamp
-    return out
+    return FeeCharge(True, amount, out)

@@ -25,7 +25,7 @@ from decimal import Decimal
 import pycountry
 
 from service.model.errors import InputError
-from service.model.money import cents, fmt_rate, parse_decimal
+from service.model.money import cents, fmt_decimal, parse_decimal
 from service.model.periods import Dated, on_day
 
 MIN_RATE = Decimal("0.000001")   # bounds for a caller's rate (units per USD)
@@ -87,7 +87,7 @@ class Conversion:
         return cents(amount / self.rate) if self.currency != "USD" else cents(amount)
 
     def doc(self) -> dict:
-        out = {"currency": self.currency, "units_per_usd": fmt_rate(self.rate), "source": self.source}
+        out = {"currency": self.currency, "units_per_usd": fmt_decimal(self.rate), "source": self.source}
         if self.cite:
             out["citation"] = self.cite
             out["confidence"] = self.confidence

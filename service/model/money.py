@@ -70,9 +70,10 @@ def rate6(rate: Decimal) -> Decimal:
     return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def fmt_rate(rate: Decimal) -> str:
-    """A rate as a plain fraction string without exponent or trailing zeros."""
-    text = format(rate.normalize(), "f")
+def fmt_decimal(number: Decimal) -> str:
+    """An exact decimal as plain text, without exponent or trailing zeros: a rate as a
+    fraction (0.25), a quantity (1000), a share (0.4), a units-per-USD rate (7.1069)."""
+    text = format(number.normalize(), "f")
     return text if text != "-0" else "0"
 
 

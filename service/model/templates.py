@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from service.model import hts
 from service.model.errors import InputError, NotCovered
-from service.model.money import fmt_rate
+from service.model.money import fmt_decimal
 
 SHARES = ("steel_content_share", "aluminum_content_share", "copper_content_share", "us_content_share",
           "aam_content_share")
@@ -56,11 +56,11 @@ class Template:
                      Decimal(0))
         return OrderedDict(
             id=self.id, title=self.title, description=self.description, basis=self.basis, unit=self.unit,
-            energy_kwh=fmt_rate(energy) if energy else None, source=self.where,
+            energy_kwh=fmt_decimal(energy) if energy else None, source=self.where,
             lines=[OrderedDict(
-                id=x.id, description=x.description, hts=hts.dotted(x.hts), unit=x.unit, quantity=fmt_rate(x.quantity),
-                energy_kwh_per_unit=fmt_rate(x.energy_kwh_per_unit) if x.energy_kwh_per_unit else None,
-                **{name: fmt_rate(value) for name, value in x.shares},
+                id=x.id, description=x.description, hts=hts.dotted(x.hts), unit=x.unit, quantity=fmt_decimal(x.quantity),
+                energy_kwh_per_unit=fmt_decimal(x.energy_kwh_per_unit) if x.energy_kwh_per_unit else None,
+                **{name: fmt_decimal(value) for name, value in x.shares},
                 facts=dict(x.facts), note=x.note) for x in self.lines],
         )
 
@@ -100,11 +100,11 @@ def expand(template: Template, fill: dict | None, defaults: dict) -> list[dict]:
         if override.get("omit") is True:
             continue
         line = {"id": x.id, "description": x.description, "hts": hts.dotted(x.hts), "unit": x.unit,
-                "quantity": fmt_rate(x.quantity), "template_line": f"{template.id}/{x.id}"}
+                "quantity": fmt_decimal(x.quantity), "template_line": f"{template.id}/{x.id}"}
         if x.energy_kwh_per_unit:
-            line["energy_kwh_per_unit"] = fmt_rate(x.energy_kwh_per_unit)
+            line["energy_kwh_per_unit"] = fmt_decimal(x.energy_kwh_per_unit)
         for name, value in x.shares:
-            line[name] = fmt_rate(value)
+            line[name] = fmt_decimal(value)
         if x.facts:
             line["facts"] = dict(x.facts)
         line.update({k: v for k, v in defaults.items() if v is not None})

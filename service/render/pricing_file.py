@@ -12,11 +12,10 @@ message; it does not stop the file.
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
 
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, parse_line
-from service.engine.quote import quote
+from service.engine.quote import quote_stack
 from service.render.spreadsheet import neutralise
 
 RESULT_COLUMNS = ("hts_priced", "description", "customs_value", "total_duty", "effective_rate", "currency",
@@ -28,12 +27,13 @@ def price_rows(tables, rows, progress=None):
     for row in rows:
         data = {k: v for k, v in row.items() if k in FIELDS and v not in (None, "")}
         try:
-            doc = quote(tables, parse_line(data, tables.aliases))
+            stack = quote_stack(tables, parse_line(data, tables.aliases))
+            doc = stack.doc
             result = {"hts_priced": doc["hts"], "description": doc["description"],
                       "customs_value": doc["customs_value"], "total_duty": doc["total_duty"],
                       "effective_rate": doc["effective_rate"], "currency": doc["currency"],
-                      "headings": " ".join(layer["heading"] or "" for layer in doc["layers"]
-                                           if Decimal(layer["duty"]) or layer["program"] == "mfn"),
+                      "headings": " ".join(layer.heading or "" for layer in stack.layers
+                                           if layer.duty or layer.program == "mfn"),
                       "status": "ok", "error": ""}
         except InputError as exc:
             result = {"status": "error", "error": "; ".join(f"{k}: {m}" for k, ms in exc.errors.items() for m in ms)

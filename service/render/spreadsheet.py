@@ -21,8 +21,10 @@ import csv
 import html
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlencode
+
+from service.engine.landed_parts import LandedCost
+from service.model.money import fmt_money
 
 FORMATS = ("json", "csv", "tsv", "html", "iqy")
 MEDIA_TYPES = {
@@ -197,16 +199,17 @@ def hts_rows(lines: list[dict]) -> list[dict]:
     return rows
 
 
-def landed_cost_rows(doc: dict) -> list[dict]:
+def landed_cost_rows(doc: dict, result: LandedCost) -> list[dict]:
+    """The entry's lines, then its total row; amounts from the document, a line's fees from ``result``."""
     rows = []
-    for x in doc["lines"]:
+    for x, line in zip(doc["lines"], result.lines):
         rows.append({"row_type": "line", "line": x["index"], "id": x["id"], "description": x["description"],
                      "hts": x["hts"], "origin": x["origin"], "quantity": x["quantity"], "unit": x["unit"],
                      "incoterm": x["incoterm"], "currency": x["price"]["currency"], "price": x["price"]["amount"],
                      "fx_units_per_usd": x["fx"]["units_per_usd"], "price_usd": x["price_usd"],
                      "dutiable_value": x["dutiable_value"], "duty": x["duty"]["total"],
                      "effective_rate": x["duty"]["effective_rate"], **x["costs"],
-                     "fees": str(sum(Decimal(v) for v in x["fees"].values())),
+                     "fees": fmt_money(line.fees),
                      "landed_cost": x["landed_cost"], "per_unit": x["per_unit"], "energy_kwh": x["energy_kwh"],
                      "per_kwh": x["per_kwh"]})
     t = doc["totals"]

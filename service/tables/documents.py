@@ -11,7 +11,7 @@ from datetime import date
 
 from service.model import hts
 from service.model.errors import NotCovered
-from service.model.money import fmt_rate
+from service.model.money import fmt_decimal
 
 
 def _iso(day: date | None) -> str | None:
@@ -21,21 +21,21 @@ def _iso(day: date | None) -> str | None:
 def value_doc(v) -> dict:
     doc = OrderedDict(**{"from": _iso(v.start), "to": _iso(v.end)})
     doc["heading"] = v.heading
-    doc["rate"] = fmt_rate(v.rate) if v.rate is not None else None
-    doc["all_in"] = fmt_rate(v.all_in) if v.all_in is not None else None
+    doc["rate"] = fmt_decimal(v.rate) if v.rate is not None else None
+    doc["all_in"] = fmt_decimal(v.all_in) if v.all_in is not None else None
     doc["value_base"] = v.base
     if v.case:
         doc["case"] = v.case
     if v.exporter_rates:
-        doc["exporter_rates"] = [{"exporter": name, "rate": fmt_rate(rate)} for name, rate in v.exporter_rates]
+        doc["exporter_rates"] = [{"exporter": name, "rate": fmt_decimal(rate)} for name, rate in v.exporter_rates]
     if v.in_transit:
         t = v.in_transit
         doc["in_transit"] = {"loaded_before": _iso(t.loaded_before), "entered_before": _iso(t.entered_before),
                              "modes": sorted(t.modes), "heading": t.heading}
     if v.min_share is not None:
-        doc["min_share"] = fmt_rate(v.min_share)
+        doc["min_share"] = fmt_decimal(v.min_share)
     if v.threshold:
-        doc["threshold"] = {"fact": v.threshold.fact, "at_least": fmt_rate(v.threshold.at_least),
+        doc["threshold"] = {"fact": v.threshold.fact, "at_least": fmt_decimal(v.threshold.at_least),
                             "default": v.threshold.default, "note": v.threshold.note}
     doc["citation"] = v.cite
     doc["url"] = v.url

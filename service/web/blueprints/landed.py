@@ -6,7 +6,9 @@ from flask import Blueprint, jsonify, request
 from service.model.errors import InputError
 from service.model.templates import get_template
 from service.engine.compare import compare
-from service.engine.landed_cost import parse_entry, landed_cost
+from service.engine.entry import parse_entry
+from service.engine.landed_cost import price_entry
+from service.engine.landed_doc import entry_doc
 from service.engine.schedule import schedule
 from service.render import spreadsheet
 from service.web.blueprints import tables
@@ -29,8 +31,9 @@ def _post_format(ext=None) -> str:
 def landed(ext=None):
     fmt = _post_format(ext)
     t = tables()
-    doc = landed_cost(t, parse_entry(t, read_json()))
-    return respond(fmt, "landed_cost", doc, spreadsheet.landed_cost_rows, title="Landed cost")
+    result = price_entry(t, parse_entry(t, read_json()))
+    return respond(fmt, "landed_cost", entry_doc(result), lambda doc: spreadsheet.landed_cost_rows(doc, result),
+                   title="Landed cost")
 
 
 @bp.post("/v1/compare")

@@ -15,6 +15,7 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.measures import MODES
 from service.model.money import parse_amount
+from service.model.programs import SPECIAL_PROGRAM_CODE
 
 CONTENT_FIELDS = ("steel_content_value", "aluminum_content_value", "copper_content_value",
                   "us_content_value", "aam_content_value")
@@ -85,7 +86,7 @@ def _text(v, _aliases=None, limit=120):
 
 def _preference(v, _aliases=None):
     code = _text(v, limit=4).upper()
-    if not re.match(r"^[A-Z][A-Z+]{0,3}$", code):
+    if not SPECIAL_PROGRAM_CODE.match(code):
         raise ValueError("must be a special program indicator such as KR, AU, S, S+")
     return code
 

@@ -5,16 +5,11 @@ A tables object is an ``eq`` dataclass and so unhashable: its caches are
 kept under ``id(tables)``, and ``weakref.finalize`` drops them when that
 object is collected (before its id can be reused by another object).
 
-Each cache is a least-recently-used mapping bounded by entries.  The bounds
-keep a gunicorn worker under 150 MB resident after 200,000 distinct priced
-lines (``bench/memory.py``; figures in ``bench/REPORT.md``).  A cached quote
-(its stack objects and its rendered document) takes about 6 kB of Python
-objects, a value-free stack about as much, and a worker's resident memory
-grows by more than the caches hold (request buffers, allocator
-fragmentation under eviction): measured, 5,000 of each leave a worker at
-133 MB after 200,000 distinct lines, from 34 MB at rest.
-Under the earlier unbounded-until-cleared dicts
-(100,000 entries each) a worker reached 618 MB.
+Each cache is a least-recently-used mapping bounded by entries, chosen so
+that a stream of distinct requests cannot grow a worker's memory without
+limit: the goal is a gunicorn worker under 150 MB resident after 200,000
+distinct priced lines (``bench/memory.py``; the figures, before and after,
+are in ``bench/REPORT.md``).
 """
 from __future__ import annotations
 

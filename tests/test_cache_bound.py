@@ -9,6 +9,7 @@ from service import load_tables, parse_line
 from service.engine import cache
 from service.engine.cache import LruCache, caches_for
 from service.engine.quote import quote
+from service.engine.stacking import measures_for
 
 
 def test_lru_holds_at_most_its_bound_and_evicts_the_oldest():
@@ -90,3 +91,19 @@ def test_each_tables_object_has_its_own_caches_dropped_with_it():
     del first
     gc.collect()
     assert key not in cache._by_tables
+
+
+def test_the_measures_lookup_is_bounded_for_codes_and_origins_callers_choose(tables, monkeypatch):
+    """Callers choose the code (any statistical child of a covered 8-digit line) and the origin,
+    so the (code, origin) -> measures memo is an engine LRU, not a growing dict on Tables."""
+    monkeypatch.setattr(cache, "MEASURES_CACHE_SIZE", 10)
+    cache.clear(tables)
+    origins = ["CN", "KR", "DE", "VN", "JP", "MX", "CA", "BR", "IN", "TW", "GB", "AU"]
+    docs = {o: quote(tables, parse_line({"hts": "8507.60.00.20", "origin": o, "entry_date": "2026-03-10",
+                                         "value": "1000"})) for o in origins}
+    assert len(caches_for(tables).measures) == 10
+    assert not hasattr(tables, "_candidates") and not hasattr(tables, "_by_origin")
+    # the lookup itself is unchanged: the memo holds what Tables computes
+    assert measures_for(tables, "8507600020", "CN") == tables.candidates_for("8507600020", "CN")
+    assert docs["CN"]["total_duty"] != docs["DE"]["total_duty"]
+    cache.clear(tables)

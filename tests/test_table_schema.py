@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -83,7 +84,6 @@ def table_files(kind: str) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def validator():
-    jsonschema = pytest.importorskip("jsonschema")
 
     def make(kind: str):
         s = schema(kind)

@@ -21,6 +21,7 @@ from typing import Any, Hashable
 
 QUOTE_CACHE_SIZE = 5_000    # exact input lines -> priced stack
 STACK_CACHE_SIZE = 5_000    # value-free stack keys -> stack priced at a value of 1
+MEASURES_CACHE_SIZE = 20_000  # (HTS code as given, origin) -> the measures that may reach it
 
 _MISSING = object()
 
@@ -72,6 +73,7 @@ class EngineCaches:
 
     quotes: LruCache = field(default_factory=lambda: LruCache(QUOTE_CACHE_SIZE))
     stacks: LruCache = field(default_factory=lambda: LruCache(STACK_CACHE_SIZE))
+    measures: LruCache = field(default_factory=lambda: LruCache(MEASURES_CACHE_SIZE))
 
 
 _by_tables: dict[int, EngineCaches] = {}

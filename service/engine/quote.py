@@ -19,7 +19,7 @@ from service.engine.cache import caches_for
 from service.engine.line_input import LineInput
 from service.model.money import ZERO, cents, fmt_decimal, rate6
 from service.engine.stack import CURRENCY, Layer, Rescaled, Stack
-from service.engine.stacking import Evaluation, Outcome, evaluate
+from service.engine.stacking import Evaluation, Outcome, evaluate, measures_for
 from service.engine.valuation import base_amount, filing_lines
 
 __all__ = ["CURRENCY", "quote", "quote_stack"]
@@ -324,7 +324,7 @@ def _line_warnings(tables, line: LineInput, hline, mfn: Layer) -> list[str]:
 def _notices(tables, line: LineInput) -> list[str]:
     """Measures that reach the line but whose rate is not in the tables (e.g. an AD/CVD order): say so."""
     out = []
-    for m in tables.candidates_for(line.hts, line.origin):
+    for m in measures_for(tables, line.hts, line.origin):
         if m.kind != "notice":
             continue
         v = m.value_on(line.entry_date)

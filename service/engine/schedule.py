@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from service.model.errors import ErrorCollector, InputError
+from service.engine.stacking import measures_for
 from service.engine.entry import Entry, parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
@@ -116,7 +117,7 @@ def _measure_changes(tables, entry, start, end) -> list[dict]:
     """Dated values of in-scope measures that start or end in (start, end]."""
     seen = OrderedDict()
     for line in entry.lines:
-        for m in tables.candidates_for(line.hts, line.origin):
+        for m in measures_for(tables, line.hts, line.origin):
             if not m.matches_origin(line.origin):  # exemptions come for every origin; keep the relevant ones
                 continue
             for v in m.values:

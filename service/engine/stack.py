@@ -217,5 +217,5 @@ class Rescaled:
     @property
     def stack(self) -> Stack:
         if self._stack is None:
-            self._stack = self.unit.at_value(self.value, self._doc)
+            self._stack = self.unit.at_value(self.value, self.doc)
         return self._stack

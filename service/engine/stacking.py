@@ -26,8 +26,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable
 
-from service.model.errors import InputError, TableError
+from service.engine.cache import caches_for
 from service.engine.line_input import LineInput
+from service.model.errors import InputError, TableError
 from service.model.measures import CONDITIONS, Measure, Value
 
 WHOLE = "whole"   # an exemption verdict: the whole target is off (else None: carve-outs at most)
@@ -299,9 +300,9 @@ EXEMPTION_CONDITIONS: dict[str, Condition] = {
     "us_content": _us_content,
     "layer": _layer,
 }
-assert set(EXEMPTION_CONDITIONS) == set(CONDITIONS), (
-    f"exemption conditions the loader accepts {sorted(CONDITIONS)} and the engine implements "
-    f"{sorted(EXEMPTION_CONDITIONS)} differ")
+if set(EXEMPTION_CONDITIONS) != set(CONDITIONS):   # the loader accepts exactly what the engine implements
+    raise ImportError(f"exemption conditions the loader accepts {sorted(CONDITIONS)} and the engine implements "
+                      f"{sorted(EXEMPTION_CONDITIONS)} differ")
 
 
 def _named(m: Measure, names) -> bool:
@@ -317,8 +318,20 @@ def _not_in_force(m: Measure, day: date) -> str:
     return f"not in force on {day} (gap between dated values)"
 
 
+def measures_for(tables, digits: str, origin: str) -> list[Measure]:
+    """The duty measures that may reach a code and origin, and every exemption of the code
+    (memoised per tables object in a bounded cache: codes come from callers)."""
+    cache = caches_for(tables).measures
+    key = (digits, origin)
+    found = cache.get(key)
+    if found is None:
+        found = tables.candidates_for(digits, origin)
+        cache.put(key, found)
+    return found
+
+
 def evaluate(tables, line: LineInput) -> Evaluation:
-    return _Context(tables, line, tables.candidates_for(line.hts, line.origin)).run()
+    return _Context(tables, line, measures_for(tables, line.hts, line.origin)).run()
 
 
-__all__ = ["CarveOut", "EXEMPTION_CONDITIONS", "Evaluation", "Outcome", "evaluate"]
+__all__ = ["CarveOut", "EXEMPTION_CONDITIONS", "Evaluation", "Outcome", "evaluate", "measures_for"]

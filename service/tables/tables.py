@@ -1,8 +1,8 @@
 """The loaded tariff tables: data and the indexes built over it, nothing else.
 
 :func:`service.tables.load.load_tables` builds a :class:`Tables`; the engine
-reads it and keeps its own caches (a ``Tables`` is never written to after
-loading, apart from its lookup indexes).
+reads it and keeps its own bounded caches (``service.engine.cache``); a
+``Tables`` is never written to after loading (``templates`` are added while loading).
 """
 from __future__ import annotations
 
@@ -37,8 +37,6 @@ class Tables:
     # Indexes built once after loading.
     by_prefix: dict[str, list[Measure]] = field(default_factory=dict)
     exemptions_for: dict[str, list[Measure]] = field(default_factory=dict)
-    _candidates: dict[str, list[Measure]] = field(default_factory=dict, repr=False)
-    _by_origin: dict[tuple[str, str], list[Measure]] = field(default_factory=dict, repr=False)
     fx: FxTable | None = None               # currency conversion (fx/rates.yaml)
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
     _boundaries: list | None = field(default=None, repr=False)
@@ -57,24 +55,18 @@ class Tables:
 
     def candidates(self, digits: str) -> list[Measure]:
         """Measures whose HTS scope matches ``digits`` (origin and date not yet checked)."""
-        found = self._candidates.get(digits)
-        if found is None:
-            seen: dict[str, Measure] = {}
-            for prefix in [""] + htsmod.prefixes(digits):
-                for m in self.by_prefix.get(prefix, ()):
-                    if m.id not in seen and m.matches_hts(digits):
-                        seen[m.id] = m
-            found = self._candidates[digits] = list(seen.values())
-        return found
+        seen: dict[str, Measure] = {}
+        for prefix in [""] + htsmod.prefixes(digits):
+            for m in self.by_prefix.get(prefix, ()):
+                if m.id not in seen and m.matches_hts(digits):
+                    seen[m.id] = m
+        return list(seen.values())
 
     def candidates_for(self, digits: str, origin: str) -> list[Measure]:
-        """Duty measures matching line and origin, plus every exemption matching the line."""
-        key = (digits, origin)
-        found = self._by_origin.get(key)
-        if found is None:
-            found = self._by_origin[key] = [m for m in self.candidates(digits)
-                                            if m.kind == "exemption" or m.matches_origin(origin)]
-        return found
+        """Duty measures matching line and origin, plus every exemption matching the line.
+
+        Computed on each call; the engine memoises it (``service.engine.stacking.measures_for``)."""
+        return [m for m in self.candidates(digits) if m.kind == "exemption" or m.matches_origin(origin)]
 
     def line_for(self, digits: str) -> HtsLine:
         """The covered HTS line for a code: exact, or the covered parent of a longer code."""

@@ -24,8 +24,8 @@ def read_fee_file(reader: Reader, path: Path, fees: dict[str, Fee]) -> None:
     values = _read_values(reader, node, fid)
     if reader.failed_since(failed):
         return
-    fees[fid] = Fee(fid, f.text(node, "title"), _modes(node) or None, values,
-                    _exempt_preferences(node), f.text(node, "exempt_cite", False))
+    modes, exempt = _modes(node), _exempt_preferences(node)
+    fees[fid] = Fee(fid, f.text(node, "title"), modes or None, values, exempt, f.text(node, "exempt_cite", False))
 
 
 def _read_values(reader: Reader, node: Located, fid: str) -> tuple[Fee.Value, ...]:

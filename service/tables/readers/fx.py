@@ -24,9 +24,10 @@ def read_fx(reader: Reader, path: Path) -> FxTable:
     cur_node = f.expect_map(node.get("currencies"), node.where("currencies"))
     currencies = {}
     for code in cur_node:
+        c = f.expect_map(cur_node[code], cur_node.where(code))
         if code not in iso_currencies():
             raise TableError(cur_node.where(code), f"unknown ISO 4217 currency {code!r}")
-        currencies[code] = _read_currency(code, f.expect_map(cur_node[code], cur_node.where(code)))
+        currencies[code] = _read_currency(code, c)
     return FxTable(f.text(node, "title"), f.text(node, "basis"), currencies)
 
 

@@ -56,10 +56,11 @@ def _read_measure(reader: Reader, m: Located, stem: str, program: str, measures:
     condition, cargs = _read_condition(m, kind)
     requirements = _read_requirements(m) if "requires" in m else ()
     failed = len(reader.errors)
-    values = _read_values(reader, m, mid, kind, condition)
+    values = _read_values(reader, m, kind, condition)
     legal_status = read_legal_status(m) if "legal_status" in m else file_status if kind == "duty" else None
     if reader.failed_since(failed):
         return
+    _check_values(m, mid, values)
     measures[mid] = Measure(
         id=mid, program=program, title=f.text(m, "title"), kind=kind,
         hts=reader.hts_prefixes(scope, "hts", True), exclude_hts=reader.hts_prefixes(scope, "exclude_hts", False),
@@ -102,22 +103,24 @@ def _read_condition(m: Located, kind: str) -> tuple[str, dict]:
     return condition, cargs
 
 
-def _read_values(reader: Reader, m: Located, mid: str, kind: str, condition: str) -> tuple:
-    """The dated values, in order and without overlap; errors are collected value by value."""
+def _read_values(reader: Reader, m: Located, kind: str, condition: str) -> tuple:
+    """The dated values; errors are collected value by value."""
     vitems = f.list_of(m, "values")
-    values, failed = [], len(reader.errors)
+    values = []
     for j, v in enumerate(vitems):
         with reader.collecting():
             values.append(read_value(f.expect_map(v, vitems.where(j)), kind, condition))
-    if reader.failed_since(failed):
-        return ()
+    return tuple(values)
+
+
+def _check_values(m: Located, mid: str, values: tuple) -> None:
+    """At least one value; in order and without overlap; in-transit windows after their value's start."""
     if not values:
         raise TableError(m.where("values"), "a measure needs at least one dated value")
-    f.check_periods(values, vitems.where, f"measure {mid}")
+    f.check_periods(values, f.list_of(m, "values").where, f"measure {mid}")
     for v in values:
         if v.in_transit and v.in_transit.entered_before <= v.start:
             raise TableError(v.where, "in_transit 'entered_before' must be after the value's 'from'")
-    return tuple(values)
 
 
 def _read_requirements(m: Located) -> tuple[Requirement, ...]:

@@ -19,9 +19,12 @@ THRESHOLD = Keys({"fact", "at_least", "default", "note"}, {"otherwise_heading"})
 
 def read_value(v: Located, kind: str, condition: str) -> Value:
     f.check_keys(v, VALUE_KEYS[kind])
+    # Read in this order so that, of two defects in one value, the same one is reported as ever.
+    exporter_rates = _exporter_rates(v)
     rate, all_in = f.fraction(v, "rate"), f.fraction(v, "all_in")
     if kind == "duty" and (rate is None) == (all_in is None):
         raise TableError(v.where(), "a duty value needs exactly one of 'rate' or 'all_in'")
+    in_transit, threshold = _in_transit(v), _threshold(v)
     heading = f.heading(v, "heading")
     if kind == "duty" and heading is None and not v.get("case"):
         raise TableError(v.where(), "a duty value needs a Chapter 99 'heading' (or an AD/CVD 'case')")
@@ -29,12 +32,12 @@ def read_value(v: Located, kind: str, condition: str) -> Value:
         raise TableError(v.where(), "a us_content exemption value needs 'min_share'")
     return Value(
         start=f.date_of(v, "from"), end=f.date_of(v, "to", False), cite=f.text(v, "cite"), url=f.text(v, "url", False),
-        heading=heading, rate=rate, all_in=all_in, exporter_rates=_exporter_rates(v),
+        heading=heading, rate=rate, all_in=all_in, exporter_rates=exporter_rates,
         other_exporters=f.text(v, "other_exporters", False), case=f.text(v, "case", False),
         base=f.choice(v, "base", VALUE_BASES, "full_value"),
         base_default=f.choice(v, "base_default", ("full_value", "zero"), "full_value"),
         extent=f.choice(v, "extent", EXTENTS, "whole"), min_share=f.fraction(v, "min_share"),
-        in_transit=_in_transit(v), threshold=_threshold(v),
+        in_transit=in_transit, threshold=threshold,
         confidence=f.confidence(v), note=f.text(v, "note", False),
         where=v.where(), checked=f.text(v, "checked", False),
         heading_at_or_above=f.heading(v, "heading_at_or_above"))

@@ -34,7 +34,7 @@ MAX_AMOUNT = Decimal("1000000000000")  # one trillion USD per line
 _NOT_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")          # what Decimal reads, ASCII only
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")                  # 100,000.00
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$")              # 100.000,00 or 12,5
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2})$")   # 100.000,00 or 12,5
 _DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")                   # 1.000.000
 _SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "￥": "JPY", "₩": "KRW", "₹": "INR"}
 _PREFIX = re.compile(r"^(US\$|[$€£¥￥₩₹]|[A-Za-z]{3}(?=[\s\d.+-]))\s*")

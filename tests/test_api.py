@@ -56,10 +56,14 @@ def test_duty_get_in_transit_and_preference(client):
     assert usmca["total_duty"] == "0.00"
 
 
-def test_unknown_query_parameters_are_ignored(client):
+def test_unknown_query_parameters_are_reported_cache_busters_ignored(client):
+    # Issue 11 item 5: an unknown parameter is reported as a warning, not dropped;
+    # cache-busters (_ts=, _=) stay silent.
     plain = client.get(url("/v1/duty", **DUTY)).get_json()
-    busted = client.get(url("/v1/duty", **DUTY, _ts="1732000000", update="x")).get_json()
+    busted = client.get(url("/v1/duty", **DUTY, _ts="1732000000", _="1")).get_json()
     assert busted == plain
+    unknown = client.get(url("/v1/duty", **DUTY, _ts="1732000000", update="x")).get_json()
+    assert unknown == {**plain, "warnings": plain["warnings"] + ["unknown parameter 'update' ignored"]}
 
 
 def test_batch_keeps_order_and_isolates_bad_lines(client):

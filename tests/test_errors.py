@@ -23,7 +23,7 @@ def envelope(r, status):
     ("hts", "85O7.60"),            # letter O
     ("hts", "8507.6"),
     ("origin", "XX"),
-    ("origin", "China"),
+    ("origin", "Chna"),             # issue 11: "China" is now read as CN (test below); a misspelling is refused
     ("entry_date", "15/01/2026"),
     ("entry_date", "2026-02-30"),
     ("entry_date", "1899-01-01"),
@@ -32,7 +32,8 @@ def envelope(r, status):
     ("value", "NaN"),
     ("value", "Infinity"),
     ("value", "1e400"),
-    ("value", "1,000"),
+    ("value", "1.000,00"),          # issue 11: "1,000" is now read as 1000 (test below); a decimal comma is refused
+    ("value", "1,00"),
     ("mode", "teleport"),
     ("loaded_date", "2026-01-16"),  # after the entry date
     ("steel_content_value", "100001"),  # more than the value
@@ -44,6 +45,13 @@ def test_malformed_field_is_400_naming_it(client, field, value):
     body = envelope(client.get(url("/v1/duty", **{**DUTY, field: value})), 400)
     assert body["code"] == "invalid_input"
     assert field in body["errors"], body
+
+
+@pytest.mark.parametrize("field, value, read", [("origin", "China", "CN"), ("value", "100,000", "100000.00")])
+def test_forms_once_refused_are_read_since_issue_11(client, field, value, read):
+    r = client.get(url("/v1/duty", **{**DUTY, field: value}))
+    assert r.status_code == 200
+    assert r.get_json()["origin" if field == "origin" else "customs_value"] == read
 
 
 @pytest.mark.parametrize("missing", ["hts", "origin", "entry_date", "value"])

@@ -18,7 +18,7 @@ from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.money import ZERO, parse_amount
 from service.model.templates import SHARES, expand, get_template
-from service.engine.line_input import parse_date, parse_line, parse_mode
+from service.engine.line_input import known_facts, parse_date, parse_line, parse_mode
 
 INCOTERMS = ("EXW", "FCA", "FOB", "CFR", "CIF", "DAP", "DDP")
 COSTS = ("international_freight", "insurance", "brokerage", "inland_freight", "other")
@@ -48,7 +48,7 @@ class EntryLine:
     energy_kwh: Decimal | None
     weight_kg: Decimal | None
     shares: tuple[tuple[str, Decimal], ...]
-    duty_fields: tuple[tuple[str, object], ...]  # preference, exporter, facts, claims as given
+    duty_fields: tuple[tuple[str, object], ...]  # preference, exporter, claims as given; facts as read
     template_line: str | None
 
 
@@ -134,8 +134,10 @@ def _costs(raw_costs, errors: ErrorCollector) -> list[tuple[str, Decimal, str]]:
             errors.add(at, "amount is missing")
             value = None
         else:
-            value = errors.guard(at, parse_amount, amount, f"{at}.amount")
+            value = None
         cur = errors.guard(at, fxmod.normalize_currency, currency, f"{at}.currency")
+        if amount is not None and cur:
+            value = errors.guard(at, parse_amount, amount, f"{at}.amount", cur)
         if value is not None and cur:
             costs.append((name, value, cur))
     return costs
@@ -199,8 +201,8 @@ def parse_entry_line(tables, i: int, raw, errors: ErrorCollector, require_prices
     allowed = LINE_FIELDS | {"template_line"} if from_template else LINE_FIELDS
     for key in sorted(k for k in raw if k not in allowed):
         line_errors.add(str(key)[:40], "unknown field")
-    numbers = _line_numbers(raw, line_errors, require_prices)
     currency = line_errors.guard("currency", fxmod.normalize_currency, raw.get("currency", "USD"), f"{at}.currency")
+    numbers = _line_numbers(raw, line_errors, require_prices, currency or "USD")
     incoterm = raw.get("incoterm", "FOB")
     if not isinstance(incoterm, str) or incoterm.upper() not in INCOTERMS:
         line_errors.add("incoterm", f"must be one of {', '.join(INCOTERMS)}")
@@ -217,12 +219,15 @@ def parse_entry_line(tables, i: int, raw, errors: ErrorCollector, require_prices
     return EntryLine(i, raw.get("id") or str(i + 1), raw.get("description") or "", parsed.hts, parsed.origin,
                      numbers.quantity, raw.get("unit") or "unit", numbers.unit_price, currency, incoterm,
                      numbers.energy_kwh, numbers.weight_kg, numbers.shares,
-                     tuple((k, raw[k]) for k in DUTY_FIELDS if k in raw), raw.get("template_line"))
+                     tuple((k, dict(parsed.facts) if k == "facts" else raw[k]) for k in DUTY_FIELDS if k in raw),
+                     raw.get("template_line"))
 
 
-def _line_numbers(raw: dict, errors: ErrorCollector, require_prices: bool) -> _LineNumbers:
+def _line_numbers(raw: dict, errors: ErrorCollector, require_prices: bool, currency: str = "USD") -> _LineNumbers:
+    """The numbers of a line: the unit price in the line's currency (which it may mark: $100, EUR 100),
+    the others plain numbers (1,000 is read; a currency mark on a quantity is refused)."""
     quantity = _number(raw, errors, "quantity", required=True, positive=True)
-    unit_price = _number(raw, errors, "unit_price", required=require_prices)
+    unit_price = _number(raw, errors, "unit_price", required=require_prices, currency=currency)
     if unit_price is None and not require_prices:
         unit_price = ZERO
     energy_total = _number(raw, errors, "energy_kwh", positive=True)
@@ -242,14 +247,16 @@ def _line_numbers(raw: dict, errors: ErrorCollector, require_prices: bool) -> _L
     return _LineNumbers(quantity, unit_price, energy_total, weight, tuple(shares))
 
 
-def _number(raw: dict, errors: ErrorCollector, name: str, required=False, positive=False, at_most=None):
-    """A non-negative decimal field of a line, or None (missing, or its error recorded)."""
+def _number(raw: dict, errors: ErrorCollector, name: str, required=False, positive=False, at_most=None,
+            currency=None):
+    """A non-negative decimal field of a line (an amount in ``currency``, or with None a plain
+    number), or None (missing, or its error recorded)."""
     value = raw.get(name)
     if value is None or value == "":
         if required:
             errors.add(name, "missing required field")
         return None
-    out = errors.guard(name, parse_amount, value, name)
+    out = errors.guard(name, parse_amount, value, name, currency)
     if out is None:
         return None
     if positive and out < MIN_QUANTITY:
@@ -267,7 +274,7 @@ def _duty_fields(tables, raw: dict, errors: ErrorCollector):
         if raw.get(key) in (None, ""):
             errors.add(key, "missing required field")
     try:
-        return parse_line(probe, tables.aliases)
+        return parse_line(probe, tables.aliases, known_facts(tables))
     except InputError as exc:
         errors.merge(exc.errors)
         return None

@@ -170,8 +170,7 @@ def _mfn(tables, line: LineInput, hline, not_applied: list) -> tuple[Layer, str 
     """The column 1 layer, and the special program whose rate it applied (None: the general rate)."""
     lr = hline.rate_on(line.entry_date)
     if lr is None:
-        raise NotCovered(f"no column 1 rate for {hline.code} on {line.entry_date}",
-                         hint="the tables cover entry dates from " + str(tables.coverage_from), field="entry_date")
+        raise _outside_line_coverage(tables, hline, line.entry_date)
     rate, label, program_code = lr.general, "column 1 general", None
     if line.preference:
         sp = _special_program(tables, line)
@@ -198,6 +197,30 @@ def _mfn(tables, line: LineInput, hline, not_applied: list) -> tuple[Layer, str 
     if rate.specific is not None:
         layer = replace(layer, specific_rate=rate.specific, specific_unit=rate.unit, quantity=line.quantity)
     return layer, program_code
+
+
+def _outside_line_coverage(tables, hline, day) -> NotCovered:
+    """A line the tables cover, but not on ``day``: its own dates, and the numbers that cover that day."""
+    first, last_end = hline.rates[0].start, hline.rates[-1].end
+    if day < first:
+        reason = f"the tables cover {hline.code} from {first} (its first column 1 rate), not on {day}"
+    elif last_end is not None and day >= last_end:
+        reason = f"the tables cover {hline.code} until {last_end} (exclusive), not on {day}"
+    else:
+        gap = next((r.end for r in hline.rates if r.end and r.end <= day), None)
+        reason = f"{hline.code} has no column 1 rate in the tables on {day}" + (f" (its rate ended {gap})" if gap else "")
+    edition = []
+    if hline.stat_from:
+        edition.append(f"from {hline.stat_from}")
+    if hline.stat_to:
+        edition.append(f"until {hline.stat_to} (exclusive)")
+    if edition:
+        reason += f"; it is a statistical number of the HTSUS {' and '.join(edition)}"
+    siblings = [hts.dotted(c) for c in _suffixes_on(tables, hline.digits[:8], day) if c != hline.digits] \
+        if len(hline.digits) == 10 else []
+    hint = (f"on {day} the HTSUS numbers under {hts.dotted(hline.digits[:8])} are: {', '.join(siblings)}" if siblings
+            else f"give an entry date from {first}" + (f" to before {last_end}" if last_end else ""))
+    return NotCovered(reason, hint=hint, field="entry_date")
 
 
 def _special_program(tables, line: LineInput):

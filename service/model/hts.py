@@ -3,27 +3,39 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = re.compile(r"^\d+$")
-_DOTTED = re.compile(r"^\d{4}(\.\d{2}){0,3}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_SEPARATORS = re.compile(r"[.\s]+")   # a dot, spaces (also a no-break space), or a dot with spaces
+_BOUNDARIES = (4, 6, 8)               # where the HTSUS groups its digits: 8507.60.00.20
+FORMS = "8507.60.00.20, 8507.60.0020, 8507600020 or 8507.60.00 20"
 
 
 def normalize(code: str) -> str:
     """Return the bare digits of an HTS code (2 to 10 digits, even length).
 
-    Accepts dotted (``8507.60.00.20``) or plain (``8507600020``) forms.
-    Raises ValueError naming what is wrong.
+    Accepts the forms in which codes are printed and pasted: dotted
+    (``8507.60.00.20``), as entry summaries, broker reports and CBP rulings
+    print a statistical number (``8507.60.0020``), plain (``8507600020``),
+    with a space before the suffix (``8507.60.00 20``) and with stray spaces
+    around or between the groups.  A separator may only fall where the HTSUS
+    groups its digits (after the 4th, 6th or 8th digit): ``85.07`` or
+    ``8507.6.00`` is refused rather than guessed.  Raises ValueError naming
+    what is wrong.
     """
     if not isinstance(code, str):
         raise ValueError("HTS code must be text")
     text = code.strip()
-    if "." in text:
-        if not _DOTTED.match(text):
-            raise ValueError(f"malformed HTS code {code!r}: expected dotted form like 8507.60.00.20")
-        digits = text.replace(".", "")
-    else:
-        digits = text
-    if not _DIGITS.match(digits) or not 2 <= len(digits) <= 10 or len(digits) % 2:
-        raise ValueError(f"malformed HTS code {code!r}: expected 2, 4, 6, 8 or 10 digits")
+    groups = _SEPARATORS.split(text)
+    if not text or not all(_DIGITS.match(g) for g in groups):
+        raise ValueError(f"malformed HTS code {code!r}: expected digits grouped as in {FORMS}")
+    cuts, at = [], 0
+    for group in groups[:-1]:
+        at += len(group)
+        cuts.append(at)
+    digits = "".join(groups)
+    if any(cut not in _BOUNDARIES for cut in cuts):
+        raise ValueError(f"malformed HTS code {code!r}: the digits are grouped 4.2.2.2, as in {FORMS}")
+    if not 2 <= len(digits) <= 10 or len(digits) % 2:
+        raise ValueError(f"malformed HTS code {code!r}: expected 2, 4, 6, 8 or 10 digits, as in {FORMS}")
     return digits
 
 

@@ -5,8 +5,14 @@ lengths, the format names, the batch size.  The domain (``line_input``)
 checks what the values mean, so the CLI, the API and the CSV pricer reject the
 same inputs with the same messages.
 
-Query strings ignore unknown parameters (cache-busters such as ``_ts=`` that
-spreadsheet connectors add); JSON bodies reject unknown fields.
+On the line endpoints (``GET /v1/duty``, ``/v1/timeline``) the handler sorts
+the query's other parameters itself: a fact the tables use (``vehicle_part``)
+is read, a cache-buster (a name starting with ``_``, such as ``_ts=`` or ``_=``,
+which spreadsheet connectors and browsers add) is accepted silently, anything
+else is reported as a warning.  JSON bodies reject unknown fields.
+
+Messages read like the rest of the service's ("must be text of at most 200
+characters", "unknown field"), not marshmallow's defaults.
 """
 from __future__ import annotations
 
@@ -20,26 +26,39 @@ MAX_TEXT = 200
 MAX_BATCH_LINES = 10_000
 
 
+TEXT_ERRORS = {"invalid": "must be text", "required": "missing required field", "null": "must not be null"}
+
+
 def _text(**kw):
-    return fields.String(validate=validate.Length(min=0, max=MAX_TEXT), **kw)
+    return fields.String(validate=validate.Length(min=0, max=MAX_TEXT, error="must be text of at most {max} characters"),
+                         error_messages=TEXT_ERRORS, **kw)
 
 
-class FormatQuery(Schema):
+class _Schema(Schema):
+    """Marshmallow's own messages in the service's words."""
+
+    error_messages = {"unknown": "unknown field", "type": "must be a JSON object"}
+
+
+class FormatQuery(_Schema):
     class Meta:
         unknown = EXCLUDE
 
-    format = fields.String(validate=validate.OneOf(FORMATS), load_default=None)
+    format = fields.String(validate=validate.OneOf(FORMATS, error="must be one of {choices}"), load_default=None,
+                           error_messages=TEXT_ERRORS)
 
 
 # Every line field is a string in a query; the domain parses it.
-LineQuery = FormatQuery.from_dict({name: _text() for name in FIELDS}, name="LineQuery")
+# ``currency`` is USD or refused (the duty line is priced in USD; the handler says so).
+LineQuery = FormatQuery.from_dict({name: _text() for name in (*FIELDS, "currency")}, name="LineQuery")
+CACHE_BUSTER_PREFIX = "_"          # _ts=, _=: accepted and not used
 
 
 class TimelineQuery(LineQuery):
     class Meta:
         unknown = EXCLUDE
 
-    entry_date = _text()  # not used by the timeline; accepted and ignored
+    entry_date = _text()  # not used by the timeline: the handler warns
     from_ = _text(data_key="from")
     to = _text()
 
@@ -61,14 +80,16 @@ class HtsListQuery(FormatQuery):
     prefix = _text()
 
 
-class BatchBody(Schema):
+class BatchBody(_Schema):
     class Meta:
         unknown = RAISE
 
     # Each line is checked on its own, so a bad line fails alone.  The upper
     # limit (MAX_BATCH_LINES) is a 413, checked by the web layer first.
     lines = fields.List(fields.Raw(), required=True,
-                        validate=validate.Length(min=1, error="must hold at least one line"))
+                        validate=validate.Length(min=1, error="must hold at least one line"),
+                        error_messages={"invalid": "must be a list of lines", "required": "missing required field",
+                                        "null": "must be a list of lines"})
 
 
 _INSTANCES: dict[type, Schema] = {}

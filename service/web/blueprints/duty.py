@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 
 from service.model.errors import InputError, NotCovered
-from service.engine.line_input import FIELDS, parse_date, parse_line
+from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line, with_readings
 from service.engine.quote import quote
 from service.engine.timeline import timeline
 from service.render import spreadsheet
@@ -14,7 +14,8 @@ from service.web.blueprints import tables
 from service.web.errors import ApiError, envelope
 from service.web.formats import EXT, chosen_format, respond
 from service.web.jsonio import read_json
-from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, validated
+from service.web.schemas import (CACHE_BUSTER_PREFIX, MAX_BATCH_LINES, MAX_TEXT, BatchBody, LineQuery,
+                                 TimelineQuery, validated)
 
 bp = Blueprint("duty", __name__)
 TIMELINE_VALUE = "1000"
@@ -24,13 +25,55 @@ def _line_fields(args: dict) -> dict:
     return {k: v for k, v in args.items() if k in FIELDS and v not in (None, "")}
 
 
+def _line_request(t, schema, own: tuple[str, ...]) -> tuple[dict, dict, list[str]]:
+    """The query of a line endpoint: its checked parameters, the facts given as parameters of
+    their own (``vehicle_part=yes``, as a quote's advice words it), and a warning for every
+    other parameter (never silently dropped; cache-busters ``_ts=``, ``_=`` excepted).
+
+    A parameter given twice is refused: which one was meant cannot be known.
+    """
+    facts = known_facts(t)
+    repeated = sorted({k for k in request.args if len(request.args.getlist(k)) > 1})
+    if repeated:
+        raise InputError(f"invalid request: {repeated[0]}: given more than once",
+                         {k: ["given more than once"] for k in repeated})
+    args = validated(schema, request.args)
+    known = (*FIELDS, "format", "currency", *own)
+    fact_fields, warnings = {}, []
+    for name, value in request.args.items():
+        if name in known or name.startswith(CACHE_BUSTER_PREFIX):
+            continue
+        if name in facts:
+            if len(value) > MAX_TEXT:
+                raise InputError.field(name, f"must be text of at most {MAX_TEXT} characters")
+            if value != "":
+                fact_fields[name] = value
+            continue
+        warnings.append(f"unknown parameter {name[:40]!r} ignored" + did_you_mean(name, [*known, *facts])
+                        .replace("; did you mean", ": did you mean"))
+    currency = args.get("currency")
+    if currency not in (None, "") and currency.strip().upper() != "USD":
+        raise InputError.field("currency", f"{currency[:20]!r}: a duty line is priced in USD; give the customs value "
+                                           "in USD, or price the goods with POST /v1/landed-cost, which converts "
+                                           "at the export date's rate")
+    return args, fact_fields, warnings
+
+
+def _with_warnings(doc: dict, warnings: list[str]) -> dict:
+    """``doc`` (shared through the quote caches: never changed) with the request's warnings, as a copy."""
+    if not warnings:
+        return doc
+    return {**doc, "warnings": [*doc.get("warnings", []), *warnings]}
+
+
 @bp.get("/v1/duty")
 @bp.get(f"/v1/duty.{EXT}")
 def duty(ext=None):
-    args = validated(LineQuery, request.args)
-    fmt = chosen_format(args.get("format"), ext)
     t = tables()
-    doc = quote(t, parse_line(_line_fields(args), t.aliases))
+    args, fact_fields, warnings = _line_request(t, LineQuery, ())
+    fmt = chosen_format(args.get("format"), ext)
+    line = parse_line({**_line_fields(args), **fact_fields}, t.aliases, known_facts(t))
+    doc = _with_warnings(with_readings(quote(t, line), line), warnings)
     return respond(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
 
 
@@ -49,7 +92,8 @@ def duty_batch():
         try:
             if not isinstance(item, dict):
                 raise InputError("a line must be a JSON object", {"line": ["must be a JSON object"]})
-            results.append({"index": index, "status": 200, "result": quote(t, parse_line(item, t.aliases))})
+            line = parse_line(item, t.aliases, known_facts(t))
+            results.append({"index": index, "status": 200, "result": with_readings(quote(t, line), line)})
         except InputError as exc:
             failed += 1
             results.append({"index": index, "status": 400,
@@ -65,21 +109,26 @@ def duty_batch():
 @bp.get("/v1/timeline")
 @bp.get(f"/v1/timeline.{EXT}")
 def timeline_view(ext=None):
-    args = validated(TimelineQuery, request.args)
-    fmt = chosen_format(args.get("format"), ext)
     t = tables()
+    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to"))
+    fmt = chosen_format(args.get("format"), ext)
     start = parse_date(args["from_"], "from") if args.get("from_") else t.coverage_from
     end = parse_date(args["to"], "to") if args.get("to") else None
     if end is None:  # default: one year past the tables' as-of date
         end = max(t.as_of, start) + timedelta(days=366)
     data = _line_fields(args)
+    if data.get("entry_date"):
+        warnings.append("entry_date is not used by the timeline, which prices every entry date from 'from' to "
+                        "'to': ignored")
     data["entry_date"] = start.isoformat()
     notional = "value" not in data
     if notional:
         data["value"] = TIMELINE_VALUE
-    doc = timeline(t, parse_line(data, t.aliases), start, end)
+    line = parse_line({**data, **fact_fields}, t.aliases, known_facts(t))
+    doc = timeline(t, line, start, end)
     doc["assumptions"] = ([{"fact": "value", "assumption": f"no value given: a notional {TIMELINE_VALUE} USD is "
                                                             "priced; effective rates hold for any value unless a "
                                                             "layer is specific or content-based"}]
-                          if notional else [])
+                          if notional else []) + [{"fact": f, "assumption": a} for f, a in line.readings]
+    doc["warnings"] = warnings
     return respond(fmt, "timeline", doc, spreadsheet.timeline_rows, title=f"Duty timeline {doc['hts']} {doc['origin']}")

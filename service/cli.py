@@ -128,9 +128,9 @@ def _hts(tables, args) -> int:
         return 2
     found = sorted(digits for digits in tables.lines if digits.startswith(prefix))
     if not found:
-        nearest = prefix
+        nearest = prefix[:len(prefix) - len(prefix) % 2]   # HTS levels: 2, 4, 6, 8, 10 digits
         while nearest and not any(d.startswith(nearest) for d in tables.lines):
-            nearest = nearest[:-1]
+            nearest = nearest[:-2]
         near = sorted(d for d in tables.lines if d.startswith(nearest))
         if len(near) <= 8:
             shown = [hts_codes.dotted(d) for d in near]

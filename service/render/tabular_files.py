@@ -181,9 +181,9 @@ def _read_xlsx(path: str, data: bytes, sheet: str | None) -> Table:
         raise FileProblem(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, names))}")
     rows = [list(r) for r in values[name].iter_rows(values_only=True)]
     unsaved = []
-    for r, row in enumerate(formulas[name].iter_rows(values_only=True)):
+    for r, row in enumerate(formulas[name].iter_rows()):
         for c, cell in enumerate(row):
-            if isinstance(cell, str) and cell.startswith("=") and (
+            if getattr(cell, "data_type", None) == "f" and (
                     r >= len(rows) or c >= len(rows[r]) or rows[r][c] is None):
                 unsaved.append(f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}")
     values.close()

@@ -43,12 +43,15 @@ def test_healthz_carries_the_version(client):
 
 @pytest.mark.slow  # a subprocess: the installed distribution's metadata
 def test_installed_distribution_has_the_same_version():
-    code = "import importlib.metadata as m; print(m.version('tariff-stack'))"
+    code = ("import importlib.metadata as m, json; d = m.distribution('tariff-stack'); "
+            "u = json.loads(d.read_text('direct_url.json') or '{}'); "
+            "print(d.version, u.get('dir_info', {}).get('editable', False), u.get('url', ''))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO / "tests")
     assert done.returncode == 0, done.stderr
-    if done.stdout.strip() != service.__version__:
-        pytest.skip(f"the installed distribution ({done.stdout.strip()}) is an older editable install; "
-                    "CI installs this checkout")
+    version, editable, url = done.stdout.split(maxsplit=2)
+    if editable == "True" and url.strip() != REPO.as_uri():
+        pytest.skip(f"tariff-stack {version} is an editable install of another checkout ({url.strip()})")
+    assert version == service.__version__
 
 
 # ------------------------------------------------------------ tariff-stack hts

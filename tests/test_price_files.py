@@ -428,12 +428,13 @@ def test_a_formula_without_a_saved_result_is_refused(tmp_path, capsys):
     assert "sheet 'Lines' cell E2 holds a formula with no saved result; open and save the workbook in Excel" in err
 
 
-def test_the_input_workbook_is_never_replaced(tmp_path, capsys):
-    source = make_workbook(tmp_path / "lines.xlsx", XLSX_ROWS)
+@pytest.mark.parametrize("name", ["lines.xlsx", "export.csv"])   # a workbook named .csv is a workbook
+def test_the_input_workbook_is_never_replaced(tmp_path, capsys, name):
+    source = make_workbook(tmp_path / name, XLSX_ROWS)
     before = source.read_bytes()
     code, _, err = run(capsys, source, "-o", source)
     assert code == 2 and "will not replace the input workbook" in err
-    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["lines.xlsx"]
+    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_reader_reports_what_it_read(tmp_path):

@@ -255,7 +255,7 @@ def price_path(tables, source: str, output: str | None, progress_factory=None, s
         out = AtomicOutput(output)   # fails now on a missing directory, before any pricing
     try:
         table = read_table(source, score=header_score, sheet=sheet)
-        if output is not None and kind == "xlsx" and table.kind == "xlsx" and _same_file(source, out.path):
+        if output is not None and table.kind == "xlsx" and _same_file(source, out.path):
             raise FileProblem(f"{output}: will not replace the input workbook (its other sheets, formatting and "
                               "formulas would be lost); name another output file")
         hmap = map_header(table.header, source)

@@ -1,6 +1,7 @@
 """One version everywhere, ``tariff-stack hts``, and the progress of ``check``."""
 import configparser
 import copy
+import json
 import subprocess
 import sys
 
@@ -45,12 +46,12 @@ def test_healthz_carries_the_version(client):
 def test_installed_distribution_has_the_same_version():
     code = ("import importlib.metadata as m, json; d = m.distribution('tariff-stack'); "
             "u = json.loads(d.read_text('direct_url.json') or '{}'); "
-            "print(d.version, u.get('dir_info', {}).get('editable', False), u.get('url', ''))")
+            "print(json.dumps([d.version, u.get('dir_info', {}).get('editable', False), u.get('url', '')]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO / "tests")
     assert done.returncode == 0, done.stderr
-    version, editable, url = done.stdout.split(maxsplit=2)
-    if editable == "True" and url.strip() != REPO.as_uri():
-        pytest.skip(f"tariff-stack {version} is an editable install of another checkout ({url.strip()})")
+    version, editable, url = json.loads(done.stdout)
+    if editable and url != REPO.as_uri():
+        pytest.skip(f"tariff-stack {version} is an editable install of another checkout ({url})")
     assert version == service.__version__
 
 

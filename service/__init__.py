@@ -18,6 +18,10 @@ and price whole entries and analyses with the same tables:
 ``import service`` does not import Flask; ``service.create_app`` (the WSGI
 application factory of ``service.web.app``) is imported on first use.
 """
+# The one version of the package, the CLI (--version), /healthz and openapi.yaml (info.version);
+# setup.cfg reads it (version = attr: service.__version__) and a test checks the contract agrees.
+__version__ = "0.2.0"
+
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import Tables, load_tables
 from service.engine.compare import compare
@@ -27,7 +31,7 @@ from service.engine.quote import quote
 from service.engine.schedule import schedule
 from service.engine.timeline import timeline
 
-__all__ = ["load_tables", "parse_line", "quote", "parse_entry", "landed_cost", "compare", "schedule", "timeline",
+__all__ = ["__version__", "load_tables", "parse_line", "quote", "parse_entry", "landed_cost", "compare", "schedule", "timeline",
            "Tables", "LineInput", "InputError", "NotCovered", "TableError"]  # not create_app: keep ``*`` Flask-free
 
 

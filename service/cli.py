@@ -1,6 +1,9 @@
-"""Command line: ``tariff-stack quote``, ``check``, ``price`` and ``serve``.
+"""Command line: ``tariff-stack quote``, ``check``, ``price``, ``hts`` and ``serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
+Exit codes: 0 done; 1 a line could not be priced (bad input, not covered);
+2 a usage error, a file that cannot be read or written, or invalid tables;
+130 interrupted.
 """
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ import time
 
 from tqdm import tqdm
 
+from service import __version__
+from service.model import hts as hts_codes
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import load_tables
 from service.engine.compile import compile_tables
 from service.engine.line_input import parse_line
 from service.engine.quote import quote
-from service.render.pricing_file import price_file
+from service.render.pricing_file import price_path
+from service.render.tabular_files import FileProblem
 from service.render.text import render_text
 
 LINE_OPTIONS = ("mode", "loaded_date", "steel_content_value", "aluminum_content_value", "copper_content_value",
@@ -45,14 +51,25 @@ def _quote_args(sub):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _quote_args(sub)
     check = sub.add_parser("check", help="validate the tariff tables and compile every line on every boundary date")
     check.add_argument("--quick", action="store_true", help="validate only; skip the compile pass")
-    price = sub.add_parser("price", help="price a CSV file of lines; write a CSV of results")
-    price.add_argument("file", help="CSV with a header row: hts, origin, entry_date, value and optional facts")
-    price.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    check.add_argument("--no-progress", action="store_true", help="no progress bar")
+    price = sub.add_parser("price", help="price a CSV, TSV or .xlsx file of lines; write the rows with their duty",
+                           description="Price every line of a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM or "
+                                       "Windows-1252; comma, semicolon or tab) or .xlsx file. The input columns "
+                                       "come back unchanged, followed by the priced columns.")
+    price.add_argument("file", help="a file with a header row: hts, origin, entry_date, value (or HTS Code, "
+                                    "Country of Origin, Entry Date, Customs Value) and optional facts")
+    price.add_argument("-o", "--output", help="output file: .csv (UTF-8 with BOM), .tsv or .xlsx; may name the "
+                                              "input file (replaced only once complete). Default: CSV on stdout")
+    price.add_argument("--sheet", help="the sheet of an .xlsx workbook to price (default: the active sheet)")
     price.add_argument("--no-progress", action="store_true", help="no progress bar")
+    codes = sub.add_parser("hts", help="list the covered HTS codes (code, description, unit)")
+    codes.add_argument("prefix", nargs="?", default="", help="only codes starting with this, dotted or not "
+                                                              "(e.g. 8507, 8507.60, 850760)")
     serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
     serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
@@ -85,26 +102,48 @@ def _check(tables, args, loaded: float) -> int:
                f"{len(tables.fees)} fees loaded from {tables.directory} in {loaded:.2f} s "
                f"(tables version {tables.version})")
     if not args.quick:
-        compiled = compile_tables(tables)
+        with tqdm(total=len(tables.lines), unit="line", desc="compiling", file=sys.stderr,
+                  disable=args.no_progress or None) as bar:
+            compiled = compile_tables(tables, progress=bar.update)
         summary += f"; compiled {compiled} line/origin/date quotes"
     print(summary)
     return 0
 
 
 def _price(tables, args) -> int:
-    with open(args.file, newline="", encoding="utf-8-sig") as source:
-        total = max(sum(1 for _ in source) - 1, 0)
-        source.seek(0)
-        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-        try:
-            with tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr) as bar:
-                counts = price_file(tables, source, out, bar)
-        finally:
-            if args.output:
-                out.close()
-    print(f"priced {counts['ok']} lines; {counts['error']} with errors, {counts['not_covered']} not covered"
-          + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
-    return 0 if not (counts["error"] or counts["not_covered"]) else 1
+    def progress(total):
+        return tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr)
+
+    summary = price_path(tables, args.file, args.output, progress, sheet=args.sheet)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def _hts(tables, args) -> int:
+    """Covered codes under a prefix: dotted code, description, unit."""
+    prefix = "".join(ch for ch in args.prefix if not ch.isspace() and ch != ".")
+    if prefix and not prefix.isdigit():
+        print(f"error: {args.prefix!r} is not an HTS code or prefix (digits, dotted or not)", file=sys.stderr)
+        return 2
+    found = sorted(digits for digits in tables.lines if digits.startswith(prefix))
+    if not found:
+        nearest = prefix[:len(prefix) - len(prefix) % 2]   # HTS levels: 2, 4, 6, 8, 10 digits
+        while nearest and not any(d.startswith(nearest) for d in tables.lines):
+            nearest = nearest[:-2]
+        near = sorted(d for d in tables.lines if d.startswith(nearest))
+        if len(near) <= 8:
+            shown = [hts_codes.dotted(d) for d in near]
+        else:
+            headings = sorted({d[:4] for d in near})
+            shown = headings[:12] + (["..."] if len(headings) > 12 else [])
+        print(f"no covered HTS code starts with {args.prefix!r}; the nearest covered: {', '.join(shown)}",
+              file=sys.stderr)
+        return 1
+    for digits in found:
+        line = tables.lines[digits]
+        print(f"{hts_codes.dotted(digits)}\t{line.description}\t{line.unit or ''}")
+    return 0
 
 
 def _serve(tables, args) -> int:
@@ -142,6 +181,8 @@ def main(argv=None) -> int:
         loaded = time.perf_counter() - started
         if args.command == "price":
             return _price(tables, args)
+        if args.command == "hts":
+            return _hts(tables, args)
         if args.command == "serve":
             return _serve(tables, args)
         if args.command == "check":
@@ -154,6 +195,12 @@ def main(argv=None) -> int:
     except NotCovered as exc:
         print(f"not covered: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
         return 1
+    except FileProblem as exc:
+        print(f"tariff-stack {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tariff-stack {args.command}: interrupted; no output file was written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -27,8 +27,11 @@ def _sweep_dates(tables) -> list:
     return sorted(d for d in days if d >= tables.coverage_from)
 
 
-def compile_tables(tables) -> int:
-    """Quote every covered line for a set of origins on every boundary date; return the count."""
+def compile_tables(tables, progress=None) -> int:
+    """Quote every covered line for a set of origins on every boundary date; return the count.
+
+    ``progress(1)`` is called after each line (all its origins and dates), if given.
+    """
     count = 0
     days = _sweep_dates(tables)
     for digits, line in tables.lines.items():
@@ -42,4 +45,6 @@ def compile_tables(tables) -> int:
                 except InputError:
                     pass  # e.g. a preference or specific rate needing a caller fact
                 count += 1
+        if progress is not None:
+            progress(1)
     return count

@@ -8,6 +8,7 @@ from importlib import resources
 import yaml
 from flask import Blueprint, Response, redirect, request
 
+from service import __version__
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond
@@ -28,7 +29,7 @@ def healthz(ext=None):
     args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
-    doc = {"status": "ok", "tables_version": t.version, "as_of": t.as_of.isoformat(),
+    doc = {"status": "ok", "version": __version__, "tables_version": t.version, "as_of": t.as_of.isoformat(),
            "coverage_from": t.coverage_from.isoformat(), "hts_lines": len(t.lines), "measures": len(t.measures)}
     return respond(fmt, "health", doc, lambda d: [d], title="Health")
 

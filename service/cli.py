@@ -19,7 +19,7 @@ from service.model import hts as hts_codes
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import load_tables
 from service.engine.compile import compile_tables
-from service.engine.line_input import parse_line
+from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
 from service.render.pricing_file import price_path
 from service.render.tabular_files import FileProblem
@@ -32,8 +32,8 @@ LINE_OPTIONS = ("mode", "loaded_date", "steel_content_value", "aluminum_content_
 def _quote_args(sub):
     p = sub.add_parser("quote", help="price one import line and print its duty stack")
     p.add_argument("--hts", required=True, help="HTS code, dotted or not (e.g. 8507.60.00.20)")
-    p.add_argument("--origin", required=True, help="country of origin, ISO 3166-1 alpha-2")
-    p.add_argument("--entry-date", required=True, help="date of entry for consumption, YYYY-MM-DD")
+    p.add_argument("--origin", required=True, help="country of origin: ISO code (CN, CHN) or English name (China, Viet Nam)")
+    p.add_argument("--entry-date", required=True, help="date of entry for consumption: YYYY-MM-DD (also 2026/1/15, 20260115)")
     p.add_argument("--value", required=True, help="customs value in USD")
     p.add_argument("--mode", help="final mode of transport: vessel, air, truck, rail, other")
     p.add_argument("--loaded-date", help="date loaded on the final mode of transport (in-transit rules)")
@@ -92,7 +92,8 @@ def _line_from_args(args) -> dict:
 
 
 def _quote(tables, args) -> int:
-    result = quote(tables, parse_line(_line_from_args(args), tables.aliases))
+    line = parse_line(_line_from_args(args), tables.aliases, known_facts(tables))
+    result = with_readings(quote(tables, line), line)
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 

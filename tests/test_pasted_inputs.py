@@ -379,31 +379,33 @@ def test_cli_fact_as_the_advice_words_it(capsys):
     assert capsys.readouterr().out != plain
 
 
-@pytest.mark.xfail(strict=True, reason="needs service/cli.py to pass known_facts(tables) to parse_line")
 def test_cli_refuses_a_bad_fact_value(capsys):
     from service.cli import main
     assert main(["quote", "--hts", "8507.60.00.90", "--origin", "CN", "--entry-date", "2026-11-16",
                  "--value", "100000", "--fact", "vehicle_part=maybe"]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs service/render/pricing_file.py to pass fact columns and "
-                                       "known_facts(tables) to parse_line")
-def test_csv_pricer_reads_a_fact_column(tables):
-    from service.render.pricing_file import price_file
-    source = io.StringIO("hts,origin,entry_date,value,vehicle_part\n8507.60.00.90,CN,2026-11-16,100000,yes\n"
-                         "8507.60.00.90,CN,2026-11-16,100000,maybe\n")
-    out = io.StringIO()
-    price_file(tables, source, out)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert rows[0]["status"] == "ok" and rows[1]["status"] == "error"
+def test_csv_pricer_reads_a_fact_column(tables, tmp_path):
+    from service.render.pricing_file import price_path
+    source = tmp_path / "lines.csv"
+    source.write_text("hts,origin,entry_date,value,vehicle_part\n8507.60.00.90,CN,2026-11-16,100000,yes\n"
+                      "8507.60.00.90,CN,2026-11-16,100000,no\n8507.60.00.90,CN,2026-11-16,100000,maybe\n",
+                      encoding="utf-8")
+    price_path(tables, str(source), str(tmp_path / "out.csv"))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8-sig"))))
+    assert [r["status"] for r in rows] == ["ok", "ok", "error"]
+    assert rows[0]["vehicle_part"] == "yes"                  # the user's column comes back as it was
+    assert rows[0]["total_duty"] != rows[1]["total_duty"]    # and the fact reached the engine
+    assert "vehicle_part" in rows[2]["error"]
 
 
-def test_csv_pricer_reads_pasted_forms(tables):
-    from service.render.pricing_file import price_file
-    source = io.StringIO('hts,origin,entry_date,value\n8507.60.0020,Vietnam,20260115,"$100,000"\n'
-                         "8507.60.00.20,CN,01/02/2026,100000\n")
-    out = io.StringIO()
-    price_file(tables, source, out)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+def test_csv_pricer_reads_pasted_forms(tables, tmp_path):
+    from service.render.pricing_file import price_path
+    source = tmp_path / "lines.csv"
+    source.write_text('hts,origin,entry_date,value\n8507.60.0020,Vietnam,20260115,"$100,000"\n'
+                      "8507.60.00.20,CN,01/02/2026,100000\n", encoding="utf-8")
+    price_path(tables, str(source), str(tmp_path / "out.csv"))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8-sig"))))
+    assert "origin 'Vietnam' read as VN" in rows[0]["assumptions"]
     assert rows[0]["status"] == "ok" and rows[0]["customs_value"] == "100000.00"
     assert rows[1]["status"] == "error" and "ambiguous" in rows[1]["error"]

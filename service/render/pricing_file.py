@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from service.model.errors import InputError, NotCovered
-from service.engine.line_input import FIELDS, REQUIRED, parse_line
+from service.engine.line_input import FIELDS, REQUIRED, known_facts, parse_line
 from service.engine.quote import quote_stack
 from service.render.spreadsheet import neutralise
 from service.render.tabular_files import (ENCODING_LABELS, AtomicOutput, FileProblem, Table, is_empty, read_table,
@@ -87,11 +87,14 @@ class HeaderMap:
     renamed: list = field(default_factory=list)   # (result key, output name) moved aside by a collision
 
 
-def map_header(header: list, where: str = "the file") -> HeaderMap:
+def map_header(header: list, where: str = "the file", facts=()) -> HeaderMap:
+    """Which column gives which field; ``facts`` (the tables' known facts) may be columns too."""
     fields: dict = {}
     aliased = []
     for i, cell in enumerate(header):
         name = field_of(cell)
+        if name is None and header_key(cell) in facts:
+            name = header_key(cell)
         if name is None:
             continue
         if name in fields:
@@ -124,14 +127,16 @@ def map_header(header: list, where: str = "the file") -> HeaderMap:
 
 def _result(tables, data: dict) -> dict:
     try:
-        stack = quote_stack(tables, parse_line(data, tables.aliases))
+        line = parse_line(data, tables.aliases, known_facts(tables))
+        stack = quote_stack(tables, line)
     except InputError as exc:
         return {"status": "error",
                 "error": "; ".join(f"{k}: {m}" for k, ms in exc.errors.items() for m in ms) or exc.message}
     except NotCovered as exc:
         return {"status": "not_covered", "error": f"{exc.message}" + (f" ({exc.hint})" if exc.hint else "")}
     doc = stack.doc
-    return {"assumptions": JOIN.join(a["assumption"] for a in stack.assumptions),
+    assumptions = [a["assumption"] for a in stack.assumptions] + [text for _, text in line.readings]
+    return {"assumptions": JOIN.join(assumptions),
             "warnings": JOIN.join(stack.warnings),
             "hts_priced": doc["hts"], "description": doc["description"],
             "customs_value": doc["customs_value"], "total_duty": doc["total_duty"],
@@ -142,8 +147,9 @@ def _result(tables, data: dict) -> dict:
 
 def price_rows(tables, rows, progress=None):
     """Yield (input row, result dict) for each input row, a dict of field name to text."""
+    facts = known_facts(tables)
     for row in rows:
-        data = {k: v for k, v in row.items() if k in FIELDS and v not in (None, "")}
+        data = {k: v for k, v in row.items() if (k in FIELDS or k in facts) and v not in (None, "")}
         result = _result(tables, data)
         if progress is not None:
             progress.update(1)
@@ -258,7 +264,7 @@ def price_path(tables, source: str, output: str | None, progress_factory=None, s
         if output is not None and table.kind == "xlsx" and _same_file(source, out.path):
             raise FileProblem(f"{output}: will not replace the input workbook (its other sheets, formatting and "
                               "formulas would be lost); name another output file")
-        hmap = map_header(table.header, source)
+        hmap = map_header(table.header, source, known_facts(tables))
         summary = Summary(read_as=f"{source} as {table.describe()}", aliased=hmap.aliased, renamed=hmap.renamed,
                           trailing_empty=table.trailing_empty)
         progress = progress_factory(len(table.rows)) if progress_factory else None

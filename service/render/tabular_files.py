@@ -30,7 +30,6 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _XLSX_MAGIC = b"PK\x03\x04"

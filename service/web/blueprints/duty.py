@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, parse_date, parse_line
@@ -12,7 +12,7 @@ from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.errors import ApiError, envelope
-from service.web.formats import EXT, chosen_format, respond
+from service.web.formats import EXT, chosen_format, post_format, respond
 from service.web.jsonio import read_json
 from service.web.schemas import MAX_BATCH_LINES, BatchBody, LineQuery, TimelineQuery, validated
 
@@ -35,7 +35,9 @@ def duty(ext=None):
 
 
 @bp.post("/v1/duty")
-def duty_batch():
+@bp.post(f"/v1/duty.{EXT}")
+def duty_batch(ext=None):
+    fmt = post_format(ext)
     body = read_json()
     lines = body.get("lines")
     if isinstance(lines, list) and len(lines) > MAX_BATCH_LINES:
@@ -59,7 +61,8 @@ def duty_batch():
             results.append({"index": index, "status": 404,
                             "error": envelope(404, "not_covered", exc.message, {exc.field: [exc.message]},
                                               hint=exc.hint)[0]})
-    return jsonify({"tables_version": t.version, "count": len(results), "failed": failed, "results": results})
+    doc = {"tables_version": t.version, "count": len(results), "failed": failed, "results": results}
+    return respond(fmt, "duty_batch", doc, spreadsheet.duty_batch_rows, title="Duty batch")
 
 
 @bp.get("/v1/timeline")

@@ -176,8 +176,11 @@ def _first(rows: list[dict], **document) -> list[dict]:
     return rows
 
 
+NOTE_SEPARATOR = " | "  # between the items of a note cell (their own text may hold "; ")
+
+
 def _notes(items, render) -> str | None:
-    return "; ".join(render(x) for x in items) or None
+    return NOTE_SEPARATOR.join(render(x) for x in items) or None
 
 
 def _not_applied_text(item: dict) -> str:
@@ -317,7 +320,7 @@ def _change_text(change: dict) -> str:
               + (f" {c['heading']}" if c.get("heading") else "")
               + (f" {c['rate_before'] or '-'} -> {c['rate_after'] or '-'}") for c in change["layers"]]
     measures = [f"{m['day']} {m['measure_id']} {m['change']}" for m in change["measures"]]
-    return "; ".join(layers + measures) or "no change"
+    return NOTE_SEPARATOR.join(layers + measures) or "no change"
 
 
 def schedule_rows(doc: dict) -> list[dict]:

@@ -217,6 +217,8 @@ def test_an_unknown_errors_mode_is_a_400(client):
     assert r.status_code == 400 and r.get_json()["errors"] == {"errors": ["must be status or inline"]}
     r = client.get(url("/v1/duty.csv", **DUTY, errors="loud"))
     assert r.status_code == 400 and parse("csv", r.get_data(as_text=True))[0]["field"] == "errors"
+    r = client.get("/v1/compare?errors=loud")                # the wrong method is the first thing to say
+    assert r.status_code == 405 and "POST" in r.get_json()["message"]
 
 
 def test_post_errors_follow_the_requested_format(client):

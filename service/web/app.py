@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.model.errors import InputError
@@ -79,7 +79,8 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
     @app.before_request
     def _tables():
         g.tables = app.config["TABLES"]
-        errors_mode()  # errors=inline or status; a bad value is a 400 before anything else
+        if request.routing_exception is None:  # a wrong path or method is answered first (404/405)
+            errors_mode()  # errors=inline or status; a bad value is a 400 before anything else
 
     @app.after_request
     def _version(response):

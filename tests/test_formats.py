@@ -104,7 +104,7 @@ def test_csv_tsv_html_and_suffixes_agree(client, path, params, resource):
 
 
 @pytest.mark.parametrize("path, params, resource", RESOURCES)
-def test_iqy_points_at_the_tsv_of_the_same_request(client, path, params, resource):
+def test_iqy_points_at_the_html_of_the_same_request(client, path, params, resource):
     r = client.get(url(path, **params, format="iqy", _ts="123"))
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/x-ms-iqy")
@@ -113,7 +113,9 @@ def test_iqy_points_at_the_tsv_of_the_same_request(client, path, params, resourc
     assert lines[:2] == ["WEB", "1"]
     target = urlsplit(lines[2])
     assert target.path == path
-    assert dict(parse_qsl(target.query)) == {**params, "_ts": "123", "format": "tsv"}
+    # Issue 11: a legacy web query reads HTML tables, so it points at the HTML form (was: the TSV),
+    # with errors=inline so a failing refresh shows the reason in the sheet.
+    assert dict(parse_qsl(target.query)) == {**params, "_ts": "123", "format": "html", "errors": "inline"}
     assert "DisableDateRecognition=True" in lines
     suffixed = client.get(url(path + ".iqy", **params)).get_data(as_text=True).split("\r\n")[2]
     assert urlsplit(suffixed).path == path
@@ -124,7 +126,10 @@ def test_duty_csv_numbers_codes_and_dates(client):
     head, body = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
     assert head[:4] == ["row_type", "hts", "origin", "entry_date"]
     layers = [r for r in body if r["row_type"] == "layer"]
-    total = next(r for r in body if r["row_type"] == "total")
+    # Issue 11 (safe to sum): no total row any more; the quote's total is in total_duty and
+    # effective_rate on the first row, and every row is a layer.
+    assert layers == body
+    total = {"rate": body[0]["effective_rate"], "duty": body[0]["total_duty"]}
     # HTS kept as text: dotted with at least two dots, never a bare number.
     assert {r["hts"] for r in body} == {"8507.60.00.20"}
     assert all(r["entry_date"] == "2026-01-15" for r in body)
@@ -132,11 +137,16 @@ def test_duty_csv_numbers_codes_and_dates(client):
     assert total["rate"] == "0.484" and total["duty"] == "48400.00"
     assert sum(float(r["duty"]) for r in layers) == pytest.approx(48400.00)
     assert all("," not in r["duty"] and "$" not in r["duty"] and "%" not in r["rate"] for r in layers)
-    assert {r["row_type"] for r in body} >= {"layer", "total", "not_applied", "assumption"}
+    # Not-applied measures and assumptions are in their own columns of the first row (were: rows).
+    assert body[0]["not_applied"] and body[0]["assumptions"]
+    assert all(r["not_applied"] == r["assumptions"] == r["total_duty"] == "" for r in body[1:])
 
 
 def test_format_conflict_and_unknown_format(client):
+    # Issue 11: the .csv request gets its error as a CSV table naming the field (was: the JSON envelope).
     conflict = client.get(url("/v1/duty.csv", **DUTY, format="tsv"))
+    assert conflict.status_code == 400 and "format" in [r[3] for r in parse_csv(conflict.get_data(as_text=True))]
+    conflict = client.get(url("/v1/duty.json", **DUTY, format="tsv"))
     assert conflict.status_code == 400 and "format" in conflict.get_json()["errors"]
     unknown = client.get(url("/v1/duty", **DUTY, format="xlsx"))
     assert unknown.status_code == 400 and "format" in unknown.get_json()["errors"]

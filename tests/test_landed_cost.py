@@ -247,9 +247,12 @@ def test_landed_cost_endpoint_json_and_csv(client):
     assert r.status_code == 200 and r.get_json()["totals"]["landed_cost"] == "144671.40"
     csv_text = client.post("/v1/landed-cost?format=csv", json=body).get_data(as_text=True)
     assert client.post("/v1/landed-cost.csv", json=body).get_data(as_text=True) == csv_text
-    head, line, total = csv_text.strip().split("\r\n")
+    # Issue 11 (safe to sum): no total row; the entry's totals are in total_* columns of the line row.
+    head, line = csv_text.strip().split("\r\n")
     assert head.startswith("row_type,line,id,description,hts,origin")
-    assert line.split(",")[4] == "8507.60.00.20" and total.startswith("total,")
+    assert line.split(",")[4] == "8507.60.00.20" and line.startswith("line,")
+    cells = dict(zip(head.split(","), line.split(",")))
+    assert cells["total_landed_cost"] == cells["landed_cost"] == "144671.40"
     assert "<thead>" in client.post("/v1/landed-cost?format=html", json=body).get_data(as_text=True)
     assert client.post("/v1/landed-cost?format=iqy", json=body).status_code == 400
 
@@ -408,7 +411,8 @@ def test_schedule_and_compare_names_must_be_text(client):
     r = client.post("/v1/compare", json={**E, "domestic": {"name": 5, "delivered_price": "1"},
                                          "imported": [{"lines": [L]}]})
     assert r.status_code == 400 and "domestic.name" in r.get_json()["errors"]
-    r = client.post("/v1/schedule?format=csv", json={"lines": [L], "shipments": [{"entry_date": "2026-03-02"}]})
+    # Issue 11: a schedule is served as CSV now; a format it cannot serve (a web query) is still a 400.
+    r = client.post("/v1/schedule?format=iqy", json={"lines": [L], "shipments": [{"entry_date": "2026-03-02"}]})
     assert r.status_code == 400 and "format" in r.get_json()["errors"]
     big = {"lines": [L] * 1000, "shipments": [{"entry_date": "2026-03-02"}] * 11}
     r = client.post("/v1/schedule", json=big)

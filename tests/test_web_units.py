@@ -5,6 +5,8 @@ They run in a Flask test request context, without routing, so each rule is
 checked where it is implemented; test_errors.py checks the same rules end to
 end through the endpoints.
 """
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -177,10 +179,14 @@ def test_chosen_format_contradiction_is_an_input_error():
 
 
 def test_contradiction_answers_400_naming_the_field(client):
+    # Issue 11: a .csv request gets its error as a CSV table (the suffix decides), still a 400;
+    # the JSON form of the same contradiction keeps the envelope.
     r = client.get("/healthz.csv?format=tsv")
-    body = r.get_json()
-    assert r.status_code == 400 and body["code"] == "invalid_input"
-    assert list(body["errors"]) == ["format"]
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert r.status_code == 400 and rows[0]["code"] == "invalid_input"
+    assert [row["field"] for row in rows] == ["format"]
+    body = client.get("/healthz.json?format=tsv").get_json()
+    assert body["code"] == "invalid_input" and list(body["errors"]) == ["format"]
 
 
 HEALTH = {"status": "ok", "tables_version": "v", "as_of": "2026-01-01", "coverage_from": "2025-01-01",
@@ -205,13 +211,15 @@ def test_render_table(app, fmt, disposition):
     assert "2026-01-01" in response.get_data(as_text=True)
 
 
-def test_render_iqy_points_at_the_tsv_of_the_same_request(app):
-    with app.test_request_context("/healthz.iqy?format=iqy&_ts=1", base_url="http://example.test"):
+def test_render_iqy_points_at_the_html_of_the_same_request(app):
+    # Issue 11: the web query points at the HTML form with errors=inline (was: the TSV), and its
+    # address is the loopback host here (an untrusted host such as example.test is a 421 now).
+    with app.test_request_context("/healthz.iqy?format=iqy&_ts=1", base_url="http://127.0.0.1:8000"):
         response = respond("iqy", "health", HEALTH, lambda d: [d])
     assert response.headers["Content-Type"] == "text/x-ms-iqy; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="health.iqy"'
     lines = response.get_data(as_text=True).split("\r\n")
-    assert lines[:3] == ["WEB", "1", "http://example.test/healthz?_ts=1&format=tsv"]
+    assert lines[:3] == ["WEB", "1", "http://127.0.0.1:8000/healthz?_ts=1&format=html&errors=inline"]
 
 
 # ----------------------------------------------------------------- errors

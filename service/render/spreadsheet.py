@@ -1,17 +1,26 @@
 """Tabular renderings for spreadsheet connectors: CSV, TSV, HTML and .iqy.
 
-Every GET resource of the API has a fixed column list here (documented in
-``openapi.yaml``, append-only).  Conventions, for Excel Power Query, Excel
-web queries and Google Sheets ``IMPORTDATA``/``IMPORTHTML``:
+Every resource of the API has a fixed column list here (documented in
+``openapi.yaml`` as ``x-columns``, append-only).  Conventions, for Excel Power
+Query, Excel web queries and Google Sheets ``IMPORTDATA``/``IMPORTHTML``:
 
 * a header row, always;
+* safe to sum: one row per data item (a duty layer, an entry line, a quote,
+  an interval, a shipment's line) and nothing else; no total row.  What
+  belongs to the whole document (totals, effective rate, what was not
+  applied, assumptions, warnings) is in the appended ``total_*`` and note
+  columns, filled on the document's *first* row and empty on the others, so
+  ``SUM`` over any column counts each amount once and a pivot table sees
+  only data rows;
 * HTS codes and Chapter 99 headings in dotted form (``8507.60.00.20``), which
   spreadsheets keep as text; HTS *prefixes* in scope lists end with ``*``;
 * rates as fractions (``0.25``), amounts as plain numbers (``.`` decimal, no
   thousands separators, no currency symbols), dates ISO ``YYYY-MM-DD``;
 * free-text cells that start with ``=``, ``+``, ``-``, ``@``, tab or carriage
   return get a leading ``'`` so no spreadsheet evaluates them as a formula
-  (OWASP ASVS 5.0, 1.2.10).  Number, date and code columns are not touched.
+  (OWASP ASVS 5.0, 1.2.10).  Number, date and code columns are not touched;
+* an error is a table too (``error`` columns), so a connector that shows
+  only cells can show the reason.
 
 Plain Python: the web layer picks the format and sets the headers.
 """
@@ -54,11 +63,16 @@ def _cols(spec: str) -> tuple[Column, ...]:
     return tuple(out)
 
 
+_DUTY = ("row_type hts:code origin entry_date:date program heading:code rate:number value_base "
+         "base_amount:number duty:number currency confidence measure_id citation note "
+         # appended (issue 11): the quote's own figures and notes, on its first row only
+         "customs_value:number total_duty:number effective_rate:number not_applied assumptions warnings")
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
-    "duty": _cols("row_type hts:code origin entry_date:date program heading:code rate:number value_base "
-                  "base_amount:number duty:number currency confidence measure_id citation note"),
+    "duty": _cols(_DUTY),
+    "duty_batch": _cols("line:number status:number " + _DUTY + " error_code error_field error"),
     "timeline": _cols("from:date to:date hts:code origin customs_value:number total_duty:number "
-                      "effective_rate:number currency layers"),
+                      "effective_rate:number currency layers assumptions"),
     "measures": _cols("measure_id program kind title heading:code from:date to:date rate:number all_in:number "
                       "value_base hts_scope origins condition confidence citation url"),
     "hts": _cols("hts:code description unit from:date to:date general special citation confidence"),
@@ -67,13 +81,21 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                          "price:number fx_units_per_usd:number price_usd:number dutiable_value:number duty:number "
                          "effective_rate:number international_freight:number insurance:number brokerage:number "
                          "inland_freight:number other:number fees:number landed_cost:number per_unit:number "
-                         "energy_kwh:number per_kwh:number"),
+                         "energy_kwh:number per_kwh:number "
+                         "total_duty:number total_fees:number total_landed_cost:number "
+                         "total_effective_rate:number total_per_unit:number total_per_kwh:number "
+                         "fee_notes assumptions warnings"),
     "compare": _cols("quote kind origins landed_cost:number dutiable_value:number duty:number duty_share:number "
                      "fees:number per_unit:number energy_kwh:number per_kwh:number difference_vs_domestic:number "
-                     "break_even_additional_rate:number duty_by_program"),
+                     "break_even_additional_rate:number duty_by_program cheaper best assumptions"),
+    "schedule": _cols("shipment:number name entry_date:date export_date:date line id hts:code origin "
+                      "dutiable_value:number duty:number effective_rate:number landed_cost:number headings "
+                      "total_duty:number total_fees:number total_landed_cost:number total_effective_rate:number "
+                      "changes assumptions warnings"),
     "templates": _cols("template title line description hts:code unit quantity:number energy_kwh_per_unit:number "
                        "steel_content_share:number aluminum_content_share:number copper_content_share:number "
                        "us_content_share:number aam_content_share:number"),
+    "error": _cols("status:number code message field detail hint tables_version"),
 }
 
 
@@ -119,10 +141,15 @@ def render(fmt: str, resource: str, rows: list[dict], title: str = "") -> str:
     raise ValueError(f"not a tabular format: {fmt}")
 
 
-def iqy(tsv_url: str) -> str:
-    """An Excel web-query file that fetches ``tsv_url`` as tab-separated text."""
+def iqy(url: str) -> str:
+    """An Excel web-query file that loads the table of the HTML page at ``url``.
+
+    A legacy web query reads HTML tables (``Selection=1``: the page's one
+    table); date recognition is off so ISO dates and dotted HTS codes stay as
+    sent.
+    """
     return "\r\n".join([
-        "WEB", "1", tsv_url, "",
+        "WEB", "1", url, "",
         "Selection=1",
         "Formatting=None",
         "PreFormattedTextToColumns=True",
@@ -133,35 +160,74 @@ def iqy(tsv_url: str) -> str:
     ]) + "\r\n"
 
 
-def tsv_url(base_url: str, path: str, args: list[tuple[str, str]]) -> str:
-    """The TSV URL of the same request: same parameters, ``format=tsv``."""
-    kept = [(k, v) for k, v in args if k != "format"]
-    return f"{base_url.rstrip('/')}{path}?" + urlencode(kept + [("format", "tsv")])
+def web_query_url(base_url: str, path: str, args: list[tuple[str, str]]) -> str:
+    """The HTML URL of the same request for a web query: same parameters, ``format=html`` and
+    ``errors=inline`` (so a refresh that fails shows the reason in the sheet, not a dialog)."""
+    kept = [(k, v) for k, v in args if k not in ("format", "errors")]
+    return f"{base_url.rstrip('/')}{path}?" + urlencode(kept + [("format", "html"), ("errors", "inline")])
 
 
 # ------------------------------------------------------------ rows per resource
 
+def _first(rows: list[dict], **document) -> list[dict]:
+    """Put the document-level cells on the first row only (so a column sum counts them once)."""
+    if rows:
+        rows[0].update(document)
+    return rows
+
+
+NOTE_SEPARATOR = " | "  # between the items of a note cell (their own text may hold "; ")
+
+
+def _notes(items, render) -> str | None:
+    return NOTE_SEPARATOR.join(render(x) for x in items) or None
+
+
+def _not_applied_text(item: dict) -> str:
+    where = " ".join(x for x in (item.get("heading"), f"({item['measure_id']})" if item.get("measure_id") else None)
+                     if x)
+    return f"{item['program']}{' ' + where if where else ''}: {item['reason']}"
+
+
+def _assumption_text(item: dict) -> str:
+    return f"{item['fact']}: {item['assumption']}"
+
+
 def duty_rows(doc: dict) -> list[dict]:
-    """A quote as rows: its layers, a total, then what was not applied, the
-    assumptions and warnings (``row_type`` tells them apart)."""
+    """A quote as rows: one per duty layer, so ``SUM(duty)`` is the total duty.
+
+    The quote's customs value, total duty, effective rate, what was not
+    applied, the assumptions and the warnings are on the first row only.  A
+    quote with no layer (nothing reaches the line) is one ``none`` row with a
+    duty of 0.00, so its notes still reach the sheet.
+    """
     common = {"hts": doc["hts"], "origin": doc["origin"], "entry_date": doc["entry_date"],
               "currency": doc["currency"]}
+    rows = [{**common, "row_type": "layer", **{k: layer.get(k) for k in (
+        "program", "heading", "rate", "value_base", "base_amount", "duty", "confidence", "measure_id",
+        "citation", "note")}} for layer in doc["layers"]]
+    if not rows:
+        rows = [{**common, "row_type": "none", "duty": "0.00", "note": "no duty layer reaches this line"}]
+    return _first(rows, customs_value=doc["customs_value"], total_duty=doc["total_duty"],
+                  effective_rate=doc["effective_rate"],
+                  not_applied=_notes(doc["not_applied"], _not_applied_text),
+                  assumptions=_notes(doc["assumptions"], _assumption_text),
+                  warnings=_notes(doc["warnings"], str))
+
+
+def duty_batch_rows(doc: dict) -> list[dict]:
+    """A batch as rows: each priced line's layer rows (``line`` and ``status`` 200 in front), and one
+    ``error`` row for a line that failed, with its status, code, first field and message."""
     rows = []
-    for layer in doc["layers"]:
-        rows.append({**common, "row_type": "layer", **{k: layer.get(k) for k in (
-            "program", "heading", "rate", "value_base", "base_amount", "duty", "confidence", "measure_id",
-            "citation", "note")}})
-    rows.append({**common, "row_type": "total", "rate": doc["effective_rate"], "value_base": "full_value",
-                 "base_amount": doc["customs_value"], "duty": doc["total_duty"],
-                 "note": "effective rate = total duty / customs value"})
-    for item in doc["not_applied"]:
-        rows.append({**common, "row_type": "not_applied", "program": item["program"], "heading": item["heading"],
-                     "measure_id": item["measure_id"], "note": item["reason"]})
-    for item in doc["assumptions"]:
-        rows.append({**common, "row_type": "assumption", "measure_id": item.get("measure_id"),
-                     "note": f"{item['fact']}: {item['assumption']}"})
-    for text in doc["warnings"]:
-        rows.append({**common, "row_type": "warning", "note": text})
+    for item in doc["results"]:
+        if item["status"] == 200:
+            rows.extend({"line": item["index"], "status": 200, **row} for row in duty_rows(item["result"]))
+            continue
+        error = item["error"]
+        field, messages = next(iter(error["errors"].items()), (None, [None]))
+        rows.append({"line": item["index"], "status": item["status"], "row_type": "error",
+                     "error_code": error["code"], "error_field": field,
+                     "error": error["message"] + (f" ({error['hint']})" if error.get("hint") else "")})
     return rows
 
 
@@ -172,7 +238,7 @@ def timeline_rows(doc: dict) -> list[dict]:
         rows.append({"from": step["from"], "to": step["to"], "hts": doc["hts"], "origin": doc["origin"],
                      "customs_value": doc["customs_value"], "total_duty": step["total_duty"],
                      "effective_rate": step["effective_rate"], "currency": doc["currency"], "layers": layers})
-    return rows
+    return _first(rows, assumptions=_notes(doc.get("assumptions", []), _assumption_text))
 
 
 def measure_rows(measures: list[dict]) -> list[dict]:
@@ -199,8 +265,20 @@ def hts_rows(lines: list[dict]) -> list[dict]:
     return rows
 
 
+def _fee_text(fee: dict) -> str:
+    if fee["applied"]:
+        return f"{fee['fee']} {fee['amount']}" + (f" (clamped to the {fee['clamped_to']})" if fee.get("clamped_to")
+                                                  else "")
+    return f"{fee['fee']} not charged" + (f": {fee['reason']}" if fee.get("reason") else "")
+
+
 def landed_cost_rows(doc: dict, result: LandedCost) -> list[dict]:
-    """The entry's lines, then its total row; amounts from the document, a line's fees from ``result``."""
+    """The entry's lines, one row each: every amount column sums to the entry's total.
+
+    The entry's totals that do not add up over lines (effective rate, $/unit,
+    $/kWh) and its fees, assumptions and warnings are in the ``total_*`` and
+    note columns of the first row.
+    """
     rows = []
     for x, line in zip(doc["lines"], result.lines):
         rows.append({"row_type": "line", "line": x["index"], "id": x["id"], "description": x["description"],
@@ -213,14 +291,14 @@ def landed_cost_rows(doc: dict, result: LandedCost) -> list[dict]:
                      "landed_cost": x["landed_cost"], "per_unit": x["per_unit"], "energy_kwh": x["energy_kwh"],
                      "per_kwh": x["per_kwh"]})
     t = doc["totals"]
-    rows.append({"row_type": "total", "currency": "USD", "price_usd": t["price_usd"],
-                 "dutiable_value": t["dutiable_value"], "duty": t["duty"], "effective_rate": t["effective_duty_rate"],
-                 **t["costs"], "fees": t["fees"], "landed_cost": t["landed_cost"], "per_unit": t["per_unit"],
-                 "energy_kwh": t["energy_kwh"], "per_kwh": t["per_kwh"]})
-    return rows
+    return _first(rows, total_duty=t["duty"], total_fees=t["fees"], total_landed_cost=t["landed_cost"],
+                  total_effective_rate=t["effective_duty_rate"], total_per_unit=t["per_unit"],
+                  total_per_kwh=t["per_kwh"], fee_notes=_notes(doc["fees"], _fee_text),
+                  assumptions=_notes(doc["assumptions"], _assumption_text), warnings=_notes(doc["warnings"], str))
 
 
 def compare_rows(doc: dict) -> list[dict]:
+    """The domestic quote, then each imported quote: one row per quote, no total row."""
     d = doc["domestic"]
     rows = [{"quote": d["name"], "kind": "domestic", "landed_cost": d["delivered_cost"], "duty": "0.00",
              "duty_share": "0", "per_unit": d["per_unit"], "energy_kwh": d["energy_kwh"], "per_kwh": d["per_kwh"],
@@ -232,8 +310,49 @@ def compare_rows(doc: dict) -> list[dict]:
                      "energy_kwh": q["energy_kwh"], "per_kwh": q["per_kwh"],
                      "difference_vs_domestic": q["difference_vs_domestic"],
                      "break_even_additional_rate": q["break_even_additional_rate"],
-                     "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items())})
+                     "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items()),
+                     "cheaper": q["cheaper"]})
+    return _first(rows, best=doc["best"], assumptions=_notes(doc["assumptions"], _assumption_text))
+
+
+def _change_text(change: dict) -> str:
+    layers = [f"line {c['line']} {c['measure_id']} {c['change']}"
+              + (f" {c['heading']}" if c.get("heading") else "")
+              + (f" {c['rate_before'] or '-'} -> {c['rate_after'] or '-'}") for c in change["layers"]]
+    measures = [f"{m['day']} {m['measure_id']} {m['change']}" for m in change["measures"]]
+    return NOTE_SEPARATOR.join(layers + measures) or "no change"
+
+
+def schedule_rows(doc: dict) -> list[dict]:
+    """One row per shipment and line (in entry-date order): ``SUM(duty)`` is the duty of the whole schedule.
+
+    Each shipment's totals, assumptions and warnings, and what changed since
+    the shipment before, are on the shipment's first row.
+    """
+    rows = []
+    for n, s in enumerate(doc["shipments"]):
+        part = [{"shipment": s["index"], "name": s["name"], "entry_date": s["entry_date"],
+                 "export_date": s["export_date"], "line": i, "id": x["id"], "hts": x["hts"], "origin": x["origin"],
+                 "dutiable_value": x["dutiable_value"], "duty": x["duty"], "effective_rate": x["effective_rate"],
+                 "landed_cost": x["landed_cost"], "headings": " ".join(h for h in x["headings"] if h)}
+                for i, x in enumerate(s["lines"])]
+        t = s["totals"]
+        change = doc["changes"][n - 1] if n else None  # between this shipment and the one before
+        rows.extend(_first(part, total_duty=t["duty"], total_fees=t["fees"], total_landed_cost=t["landed_cost"],
+                           total_effective_rate=t["effective_duty_rate"],
+                           changes=_change_text(change) if change else None,
+                           assumptions=_notes(s.get("assumptions", []), _assumption_text),
+                           warnings=_notes(s.get("warnings", []), str)))
     return rows
+
+
+def error_rows(doc: dict) -> list[dict]:
+    """An error envelope as a table: one row per field message (one row when no field is named)."""
+    common = {"status": doc["status"], "code": doc["code"], "message": doc["message"], "hint": doc.get("hint"),
+              "tables_version": doc.get("tables_version")}
+    rows = [{**common, "field": field, "detail": m} for field, messages in doc.get("errors", {}).items()
+            for m in messages]
+    return rows or [common]
 
 
 def template_rows(templates: list[dict]) -> list[dict]:

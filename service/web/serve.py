@@ -11,6 +11,14 @@ Host and port come from ``--host``/``--port``, else ``TARIFF_STACK_HOST`` /
 plus one; each runs 4 threads (gthread: keep-alive connections are held
 without tying up a process).  The layout was chosen by comparing tail latency
 under ``bench/http_load.py``.
+
+The service's public address, for the ``.iqy`` web queries it hands out:
+``TARIFF_STACK_PUBLIC_URL`` (e.g. ``https://tariffs.example.com``), or
+``TARIFF_STACK_TRUST_PROXY=1`` behind one reverse proxy that sets
+``X-Forwarded-Host``/``-Proto``; without either, only a loopback ``Host`` is
+used (see ``service.web.app``).  Both are read and checked by ``create_app``
+before any worker forks, so a malformed value stops the server at start
+(``tariff-stack serve`` prints ``error: TARIFF_STACK_PUBLIC_URL: ...``).
 """
 from __future__ import annotations
 
@@ -55,7 +63,8 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     host = host or os.environ.get("TARIFF_STACK_HOST") or DEFAULT_HOST
     port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
     workers = workers or int(os.environ.get("WEB_CONCURRENCY") or default_workers())
-    app = create_app(tables if tables is not None else load_tables())  # validated before any worker forks
+    # Tables and settings (TARIFF_STACK_PUBLIC_URL, TARIFF_STACK_TRUST_PROXY) validated before any worker forks.
+    app = create_app(tables if tables is not None else load_tables())
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,

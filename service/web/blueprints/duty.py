@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line, with_readings
@@ -12,7 +12,7 @@ from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.errors import ApiError, envelope
-from service.web.formats import EXT, chosen_format, respond
+from service.web.formats import EXT, chosen_format, post_format, respond
 from service.web.jsonio import read_json
 from service.web.schemas import (CACHE_BUSTER_PREFIX, MAX_BATCH_LINES, MAX_TEXT, BatchBody, LineQuery,
                                  TimelineQuery, validated)
@@ -38,7 +38,7 @@ def _line_request(t, schema, own: tuple[str, ...]) -> tuple[dict, dict, list[str
         raise InputError(f"invalid request: {repeated[0]}: given more than once",
                          {k: ["given more than once"] for k in repeated})
     args = validated(schema, request.args)
-    known = (*FIELDS, "format", "currency", *own)
+    known = (*FIELDS, "format", "currency", "errors", *own)   # errors=inline: web/errors.py
     fact_fields, warnings = {}, []
     for name, value in request.args.items():
         if name in known or name.startswith(CACHE_BUSTER_PREFIX):
@@ -78,7 +78,9 @@ def duty(ext=None):
 
 
 @bp.post("/v1/duty")
-def duty_batch():
+@bp.post(f"/v1/duty.{EXT}")
+def duty_batch(ext=None):
+    fmt = post_format(ext)
     body = read_json()
     lines = body.get("lines")
     if isinstance(lines, list) and len(lines) > MAX_BATCH_LINES:
@@ -103,7 +105,8 @@ def duty_batch():
             results.append({"index": index, "status": 404,
                             "error": envelope(404, "not_covered", exc.message, {exc.field: [exc.message]},
                                               hint=exc.hint)[0]})
-    return jsonify({"tables_version": t.version, "count": len(results), "failed": failed, "results": results})
+    doc = {"tables_version": t.version, "count": len(results), "failed": failed, "results": results}
+    return respond(fmt, "duty_batch", doc, spreadsheet.duty_batch_rows, title="Duty batch")
 
 
 @bp.get("/v1/timeline")

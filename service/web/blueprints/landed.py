@@ -1,9 +1,8 @@
 """Landed cost, project templates, domestic-vs-imported comparison, schedules."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
-from service.model.errors import InputError
 from service.model.templates import get_template
 from service.engine.compare import compare
 from service.engine.entry import parse_entry
@@ -12,24 +11,17 @@ from service.engine.landed_doc import entry_doc
 from service.engine.schedule import schedule
 from service.render import spreadsheet
 from service.web.blueprints import tables
-from service.web.formats import EXT, chosen_format, respond, split_suffix
+from service.web.formats import EXT, chosen_format, post_format, respond, split_suffix
 from service.web.jsonio import read_json
 from service.web.schemas import FormatQuery, validated
 
 bp = Blueprint("landed", __name__)
 
 
-def _post_format(ext=None) -> str:
-    fmt = chosen_format(validated(FormatQuery, request.args).get("format"), ext)
-    if fmt == "iqy":
-        raise InputError.field("format", "a web query (.iqy) can only repeat a GET; use csv, tsv or html")
-    return fmt
-
-
 @bp.post("/v1/landed-cost")
 @bp.post(f"/v1/landed-cost.{EXT}")
 def landed(ext=None):
-    fmt = _post_format(ext)
+    fmt = post_format(ext)
     t = tables()
     result = price_entry(t, parse_entry(t, read_json()))
     return respond(fmt, "landed_cost", entry_doc(result), lambda doc: spreadsheet.landed_cost_rows(doc, result),
@@ -39,16 +31,16 @@ def landed(ext=None):
 @bp.post("/v1/compare")
 @bp.post(f"/v1/compare.{EXT}")
 def compare_view(ext=None):
-    fmt = _post_format(ext)
+    fmt = post_format(ext)
     doc = compare(tables(), read_json())
     return respond(fmt, "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")
 
 
 @bp.post("/v1/schedule")
-def schedule_view():
-    if _post_format() != "json":
-        raise InputError.field("format", "a schedule is served as JSON only")
-    return jsonify(schedule(tables(), read_json()))
+@bp.post(f"/v1/schedule.{EXT}")
+def schedule_view(ext=None):
+    fmt = post_format(ext)
+    return respond(fmt, "schedule", schedule(tables(), read_json()), spreadsheet.schedule_rows, title="Schedule")
 
 
 @bp.get("/v1/projects/templates")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 from importlib import resources
 
 import yaml
@@ -84,6 +85,7 @@ def docs_page() -> str:
                              "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
             for example in op.get("x-examples", []):
                 parts.append(f'<p>Example: <a href="{esc(example)}"><code>{esc(example)}</code></a></p>')
+            parts.extend(_body_example(op))
     columns = "".join(f"<li><code>{esc(name)}</code>: {esc(', '.join(c.name for c in cols))}</li>"
                       for name, cols in spreadsheet.COLUMNS.items())
     parts.append(f"<h2>Spreadsheet columns</h2><ul>{columns}</ul>")
@@ -97,3 +99,11 @@ def docs_page() -> str:
 
 def _paragraphs(text: str) -> str:
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _body_example(op: dict) -> list[str]:
+    """The operation's example request body (``openapi.yaml``), as the page shows it."""
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    if "example" not in body:
+        return []
+    return ["<p>Example body:</p><pre><code>" + html.escape(json.dumps(body["example"], indent=2)) + "</code></pre>"]

@@ -16,7 +16,8 @@ import pytest
 
 from service.model.errors import InputError
 from service.web.errors import ApiError, envelope
-from service.web.formats import SUFFIXES, chosen_format, respond, split_suffix
+from service.web.formats import chosen_format, respond, split_suffix
+from service.web.tabular import SUFFIXES
 from service.web.jsonio import _encode, _reject_constant, read_json
 
 

@@ -409,3 +409,21 @@ def test_csv_pricer_reads_pasted_forms(tables, tmp_path):
     assert "origin 'Vietnam' read as VN" in rows[0]["assumptions"]
     assert rows[0]["status"] == "ok" and rows[0]["customs_value"] == "100000.00"
     assert rows[1]["status"] == "error" and "ambiguous" in rows[1]["error"]
+
+
+@pytest.mark.parametrize("url, field, hint", [
+    ("/v1/hts?prefx=8507", "prefx", "did you mean prefix?"),
+    ("/v1/measures?program=section_301&orign=CN", "orign", "did you mean origin?"),
+    ("/v1/hts/8507.60.00.20?fromat=csv", "fromat", "did you mean format?"),
+])
+def test_a_lookup_refuses_a_misspelled_filter_instead_of_answering_every_entry(client, url, field, hint):
+    response = client.get(url)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert list(body["errors"]) == [field] and hint in body["errors"][field][0]
+
+
+def test_a_lookup_accepts_cache_busters_and_the_sheet_switch(client):
+    plain = client.get("/v1/hts?prefix=8507").get_json()
+    busted = client.get("/v1/hts?prefix=8507&_ts=17&_=3&errors=inline")
+    assert busted.status_code == 200 and busted.get_json()["count"] == plain["count"] > 0

@@ -6,11 +6,11 @@ from flask import Blueprint, request
 from service.model import countries, hts
 from service.model.errors import InputError
 from service.tables.documents import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
-from service.engine.line_input import parse_date
+from service.engine.line_input import did_you_mean, parse_date
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond, split_suffix
-from service.web.schemas import FormatQuery, HtsListQuery, MeasuresQuery, validated
+from service.web.schemas import CACHE_BUSTER_PREFIX, FormatQuery, HtsListQuery, MeasuresQuery, validated
 
 bp = Blueprint("reference", __name__)
 
@@ -22,9 +22,20 @@ def _parse(name, parser, raw):
         raise InputError.field(name, str(exc)) from None
 
 
+def _refuse_unknown(schema) -> None:
+    """A lookup answers a list: a misspelled filter (``prefx=8507``) would silently widen it to every
+    entry, so an unknown parameter is a 400 naming it (``_``-prefixed cache-busters and ``errors=`` pass)."""
+    known = set(schema().fields) | {"errors"}
+    unknown = sorted(k for k in request.args if k not in known and not k.startswith(CACHE_BUSTER_PREFIX))
+    if unknown:
+        raise InputError(f"invalid request: {unknown[0]}: unknown parameter",
+                         {k[:40]: ["unknown parameter" + did_you_mean(k, sorted(known))] for k in unknown})
+
+
 @bp.get("/v1/measures")
 @bp.get(f"/v1/measures.{EXT}")
 def measures(ext=None):
+    _refuse_unknown(MeasuresQuery)
     args = validated(MeasuresQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
@@ -42,6 +53,7 @@ def measures(ext=None):
 @bp.get("/v1/measures/<path:measure_id>")
 def measure(measure_id):
     measure_id, ext = split_suffix(measure_id)
+    _refuse_unknown(FormatQuery)
     args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
@@ -52,6 +64,7 @@ def measure(measure_id):
 @bp.get("/v1/hts")
 @bp.get(f"/v1/hts.{EXT}")
 def hts_list(ext=None):
+    _refuse_unknown(HtsListQuery)
     args = validated(HtsListQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
@@ -64,6 +77,7 @@ def hts_list(ext=None):
 @bp.get("/v1/hts/<code>")
 def hts_line(code):
     code, ext = split_suffix(code)
+    _refuse_unknown(FormatQuery)
     args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()

@@ -79,7 +79,7 @@ def test_nesting_too_deep_is_rejected(app):
     depth = 100_000
     exc = rejected(app, b'{"a": ' + b"[" * depth + b"]" * depth + b"}")
     assert (exc.status, exc.code) == (400, "malformed_json")
-    assert exc.message == "the JSON body is nested too deeply"
+    assert exc.message == "the JSON body is nested too deeply (at most 100 levels of arrays and objects)"
 
 
 def test_moderate_nesting_is_read(app):

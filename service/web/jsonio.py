@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 import orjson
-from flask import request
+from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 
 from service.web.errors import ApiError
@@ -61,37 +61,108 @@ class JSONProvider(DefaultJSONProvider):
         return self._app.response_class(_encode(obj), mimetype=self.mimetype)
 
 
+MAX_DEPTH = 100  # arrays and objects nested deeper than this are refused (the API's documents use < 10)
+
+
 def read_json() -> dict:
-    """The request body as a JSON object; numbers as ``Decimal``, never float."""
+    """The request body as a JSON object; numbers as ``Decimal``, never float.
+
+    Every way a body can be wrong is a 4xx :class:`ApiError`, never an
+    exception of the parser: not JSON, not UTF-8, a number outside what a
+    ``Decimal`` can hold (``1e9999999999999999999``), nesting deeper than
+    :data:`MAX_DEPTH`, a lone surrogate, a chunked body over the size limit.
+    """
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise ApiError(415, "unsupported_media_type",
                        f"send the body as application/json (got {request.mimetype or 'no content type'})")
-    raw = request.get_data()
+    raw = _body()
     try:
-        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_float=_decimal, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
     except RecursionError:
-        raise ApiError(400, "malformed_json", "the JSON body is nested too deeply") from None
+        raise ApiError(400, "malformed_json", f"the JSON body is nested too deeply "
+                                              f"(at most {MAX_DEPTH} levels of arrays and objects)") from None
+    except _NumberOutOfRange as exc:
+        raise ApiError(400, "malformed_json", str(exc)) from None
     except ValueError as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "the body must be a JSON object")
-    if _ESCAPED_SURROGATE.search(raw) and _has_lone_surrogate(data):
-        raise ApiError(400, "malformed_json", "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
-                                              "which is not text")
+    _check_tree(data, surrogates=bool(_ESCAPED_SURROGATE.search(raw)))
     return data
+
+
+def _body() -> bytes:
+    """The request body, at most ``MAX_CONTENT_LENGTH`` bytes, else a 413.
+
+    With a ``Content-Length`` werkzeug refuses an oversized body before it is
+    read.  A chunked body has none: werkzeug's stream stops at the limit and
+    would hand back the first ``MAX_CONTENT_LENGTH`` bytes as if they were all,
+    so here one byte more than the limit is read from the server's stream and,
+    if it is there, the body is too large.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data()
+    stream, parts, size = request.environ["wsgi.input"], [], 0
+    while size <= limit:
+        part = stream.read(min(64 * 1024, limit + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        raise ApiError(413, "too_large", f"request body over the limit of {limit} bytes")
+    return b"".join(parts)
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, as a ``Decimal``; one beyond its range is refused."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent beyond the decimal range
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise _NumberOutOfRange(f"the number {shown} in the body is outside the range a decimal number can hold") \
+            from None
 
 
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _has_lone_surrogate(node) -> bool:
-    if isinstance(node, str):
-        return bool(_SURROGATE.search(node))
-    if isinstance(node, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_lone_surrogate(v) for v in node)
-    return False
+def _check_tree(data: dict, surrogates: bool) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` and (when ``surrogates``) lone surrogates.
+
+    Iterative, with an explicit stack: a walk by recursion ran out of Python
+    stack on a few hundred levels and answered 500 with a long traceback.
+    """
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ApiError(400, "malformed_json", f"the JSON body is nested too deeply "
+                                                  f"(at most {MAX_DEPTH} levels of arrays and objects)")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if surrogates and _SURROGATE.search(key):
+                    _lone_surrogate()
+                if isinstance(value, (dict, list)):
+                    stack.append((value, depth + 1))
+                elif surrogates and isinstance(value, str) and _SURROGATE.search(value):
+                    _lone_surrogate()
+        else:
+            for value in node:
+                if isinstance(value, (dict, list)):
+                    stack.append((value, depth + 1))
+                elif surrogates and isinstance(value, str) and _SURROGATE.search(value):
+                    _lone_surrogate()
+
+
+def _lone_surrogate():
+    raise ApiError(400, "malformed_json", "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                                          "which is not text")

@@ -22,11 +22,29 @@ ONE = Decimal("1")
 # a customs value up to 10^12 times a six-decimal rate needs, so no product or
 # sum is ever rounded by the context; rounding happens only at the named points
 # below.  FloatOperation is trapped so a float can never mix in.
-CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP,
-                          traps=[InvalidOperation, decimal.DivisionByZero,
-                                 decimal.Overflow, decimal.FloatOperation])
+#
+# The context is per thread, and a thread's context starts as a copy of
+# ``decimal.DefaultContext``: setting only this thread's context would leave
+# every other thread (gunicorn's gthread request threads, a thread pool) at
+# Python's default 28 digits and half-even, so the API and the command line
+# would differ on a long value.  ``DefaultContext`` is set to the same
+# precision, rounding and traps, for every thread that starts using decimal
+# after this module is imported (the web server imports it before it starts
+# any thread).
+PRECISION = 34
+TRAPS = (InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.FloatOperation)
+CONTEXT = decimal.Context(prec=PRECISION, rounding=ROUND_HALF_UP, traps=list(TRAPS))
+
+
+def _configure_default_context() -> None:
+    default = decimal.DefaultContext
+    default.prec, default.rounding = PRECISION, ROUND_HALF_UP
+    for signal in list(default.traps):
+        default.traps[signal] = signal in TRAPS
+
+
+_configure_default_context()
 decimal.setcontext(CONTEXT)
-decimal.DefaultContext.traps[decimal.FloatOperation] = True
 
 MAX_AMOUNT = Decimal("1000000000000")  # one trillion USD per line
 

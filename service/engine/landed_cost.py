@@ -33,6 +33,7 @@ from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.fees import fee_amount
 from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_decimal
+from service.model.templates import SHARES
 from service.engine.entry import COSTS, INCOTERMS, Entry, EntryLine, MIN_QUANTITY, parse_entry, parse_entry_line
 from service.engine.landed_doc import entry_doc
 from service.engine.landed_parts import (EntryFees, LandedCost, LineCost, LinePrice, PricedLine, SharedCosts,
@@ -274,9 +275,27 @@ def _line_input(tables, entry: Entry, line: EntryLine, dutiable: Decimal) -> Lin
         data["mode"] = entry.mode
     if entry.loaded_date:
         data["loaded_date"] = entry.loaded_date.isoformat()
-    for name, share in line.shares:
-        data[name.replace("_share", "_value")] = fmt_money(cents(dutiable * share))
+    for name, value in content_values(dutiable, line.shares):
+        data[name.replace("_share", "_value")] = fmt_money(value)
     return parse_line(data, tables.aliases)
+
+
+def content_values(dutiable: Decimal, shares) -> list[tuple[str, Decimal]]:
+    """Each content share of a line as a value to the cent.
+
+    The metal shares (steel, aluminum, copper; together at most 1) are
+    allocated together with the rest of the value, largest remainder first,
+    so they sum to at most the dutiable value: 0.5 + 0.5 of 100.01 is 50.01 +
+    50.00, where rounding each share on its own made 50.01 + 50.01, more than
+    the value, and the line was refused.  Other shares (U.S. content, AAM) may
+    overlap the metal and are rounded each on its own (a share of at most 1 of
+    a value in cents never rounds above it).
+    """
+    metal = [(name, share) for name, share in shares if name in SHARES[:3]]
+    rest = max(ZERO, 1 - sum((share for _, share in metal), ZERO))
+    parts = allocate(dutiable, [share for _, share in metal] + [rest]) if metal else []
+    values = dict(zip((name for name, _ in metal), parts))
+    return [(name, values[name] if name in values else cents(dutiable * share)) for name, share in shares]
 
 
 def _quote_at(tables, entry: Entry, line: EntryLine, value: Decimal) -> _Quoted:

@@ -100,8 +100,20 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 
 
 def neutralise(text: str) -> str:
-    """Prefix a formula-looking text cell with ``'``."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Prefix a formula-looking text cell with ``'``.
+
+    Formula-looking: it starts with ``= + - @``, a tab or a carriage return,
+    or it does once leading whitespace and control characters are dropped
+    (``"\n=1+1"``, ``" =1+1"``): TSV turns a line break into a space, and
+    spreadsheet imports may trim leading spaces, leaving the ``=`` first.
+    """
+    if text.startswith(FORMULA_START) or text.lstrip(_LEADING_BLANKS).startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+# Whitespace and control characters (C0, DEL, C1) an import may drop before a cell's first character.
+_LEADING_BLANKS = "".join(chr(c) for c in (*range(0x21), *range(0x7f, 0xa1))) + "\u2028\u2029\ufeff"
 
 
 def _cell(value, column: Column) -> str:

@@ -15,24 +15,36 @@ queries), comes from configuration, never from an arbitrary ``Host`` header:
 with a path prefix), or ``TRUST_PROXY`` (env ``TARIFF_STACK_TRUST_PROXY=1``:
 one reverse proxy in front sets ``X-Forwarded-For/Proto/Host/Port/Prefix``,
 applied with werkzeug's ProxyFix).  Without either, only a loopback ``Host``
-is used (``service.web.formats.public_base_url``).
+is used (``service.web.formats.public_base_url``).  Redirects carry a relative
+``Location`` (a path), never one built from the ``Host`` header: werkzeug's
+own redirects (``//v1//duty`` to ``/v1/duty``) are answered with the path
+alone, and any absolute ``Location`` is made relative in ``after_request``.
+
+Hardening headers on every response: ``X-Content-Type-Options: nosniff``;
+``Cache-Control: no-store`` on errors, on every answer to a POST, on
+``/healthz`` and on ``errors=inline`` tables; ``Cache-Control: max-age=300``
+(:data:`GET_MAX_AGE`) on a successful GET, whose answer changes only with the
+tables (their version is in ``X-Tables-Version``).
 """
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, g, request
+from flask import Flask, g, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 from service.model.errors import InputError
 from service.tables.load import Tables, load_tables
 from service.web.blueprints import duty, landed, meta, reference
-from service.web.errors import errors_mode, register_error_handlers
+from service.web.errors import ERROR_STATUS_HEADER, errors_mode, register_error_handlers
 from service.web.jsonio import JSONProvider
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Tables-Version"
+GET_MAX_AGE = 300  # seconds a successful GET may be cached
+NO_STORE_PATHS = ("/healthz",)
 PUBLIC_URL_ENV = "TARIFF_STACK_PUBLIC_URL"
 TRUST_PROXY_ENV = "TARIFF_STACK_TRUST_PROXY"
 _TRUE, _FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
@@ -79,13 +91,44 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
     @app.before_request
     def _tables():
         g.tables = app.config["TABLES"]
+        if isinstance(request.routing_exception, RequestRedirect):
+            # werkzeug's own redirect (//v1//hts -> /v1/hts) names the Host header's host in its
+            # Location and body; answer it with the path alone.
+            return redirect(relative_location(request.routing_exception.new_url),
+                            code=request.routing_exception.code)
         if request.routing_exception is None:  # a wrong path or method is answered first (404/405)
             errors_mode()  # errors=inline or status; a bad value is a 400 before anything else
 
     @app.after_request
-    def _version(response):
+    def _headers(response):
         response.headers[VERSION_HEADER] = app.config["TABLES"].version
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = cache_control(request.method, request.path, response)
+        if "Location" in response.headers:
+            response.headers["Location"] = relative_location(response.headers["Location"])
         return response
 
     register_error_handlers(app)
     return app
+
+
+def cache_control(method: str, path: str, response) -> str:
+    """``max-age`` for a successful GET; ``no-store`` for errors, POST answers and health."""
+    cacheable = (method in ("GET", "HEAD") and response.status_code == 200
+                 and ERROR_STATUS_HEADER not in response.headers
+                 and not any(path == p or path.startswith(p + ".") for p in NO_STORE_PATHS))
+    return f"max-age={GET_MAX_AGE}" if cacheable else "no-store"
+
+
+def relative_location(location: str) -> str:
+    """A redirect target as a path (``/v1/duty?x=1``), whatever host werkzeug put in front.
+
+    werkzeug builds the absolute URL of its own redirects from the ``Host``
+    header, which a client can forge.  A path is resolved by the client
+    against the address it asked, so no host the service has not been told
+    about is ever written.  Leading slashes are collapsed so the path cannot
+    read as a host (``//evil.example``).
+    """
+    parts = urlsplit(location)
+    path = "/" + parts.path.lstrip("/") if parts.path.startswith("/") or parts.netloc else parts.path
+    return urlunsplit(("", "", path, parts.query, parts.fragment))

@@ -60,7 +60,13 @@ def errors_mode() -> str:
 
 
 def answer(doc: dict, status: int, headers: dict | None = None):
-    """The envelope in the form the request asked for (see the module docstring)."""
+    """The envelope in the form the request asked for (see the module docstring).
+
+    A rejected request (4xx) is logged as one line at INFO, never with a traceback.
+    """
+    if status < 500:
+        log.info("rejected %s %s: %d %s: %s", request.method, _shown(request.path, 200), status, doc["code"],
+                 _shown(doc["message"], 300))
     headers = dict(headers or {})
     fmt = requested_tabular_format()
     if fmt is None:
@@ -110,6 +116,12 @@ def register_error_handlers(app: Flask) -> None:
     def _internal(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return answer(*envelope(500, "internal_error", "internal error; the request was logged"))
+
+
+def _shown(text: str, limit: int) -> str:
+    """Client-controlled text for a log line: control characters escaped, cut to ``limit``."""
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 def post_only_message(method: str, path: str) -> str:

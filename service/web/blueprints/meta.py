@@ -7,7 +7,7 @@ import json
 from importlib import resources
 
 import yaml
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, redirect, request, url_for
 
 from service import __version__
 from service.render import spreadsheet
@@ -42,7 +42,7 @@ def openapi_yaml():
 
 @bp.get("/")
 def index():
-    return redirect("/docs", code=302)
+    return redirect(url_for("meta.docs"), code=302)  # a path (with any proxy prefix), never a host
 
 
 @bp.get("/docs")

@@ -49,6 +49,18 @@ def _quote_args(sub):
     p.add_argument("--json", action="store_true", help="print the JSON document the API serves")
 
 
+def _whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number in ``low..high`` (a one-line usage error otherwise)."""
+    def parse(text: str) -> int:
+        text = text.strip()
+        if not (text.isascii() and text.isdigit()) or int(text) < low or (high is not None and int(text) > high):
+            bound = f"{low}-{high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be a whole number, {bound}; got {text!r}")
+        return int(text)
+    parse.__name__ = "whole number"
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -72,8 +84,10 @@ def _parser() -> argparse.ArgumentParser:
                                                               "(e.g. 8507, 8507.60, 850760)")
     serve = sub.add_parser("serve", help="run the HTTP API under gunicorn (tables validated before workers fork)")
     serve.add_argument("--host", help="address to bind (default $TARIFF_STACK_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default $PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default $WEB_CONCURRENCY or CPUs + 1, 4 threads each)")
+    serve.add_argument("--port", type=_whole_number(1, 65535), help="port, 1-65535 (default $PORT or 8000)")
+    serve.add_argument("--workers", type=_whole_number(1),
+                       help="worker processes, at least 1 (default $WEB_CONCURRENCY, else the CPUs this process may "
+                            "use, container CPU quota included, plus one; 4 threads each)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser
 
@@ -149,9 +163,13 @@ def _hts(tables, args) -> int:
 
 def _serve(tables, args) -> int:
     # Local: the web server pulls in gunicorn and Flask, which quote, check and price never use.
-    from service.web.serve import serve
+    from service.web.serve import ServeSettingError, serve
 
-    serve(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
+    try:
+        serve(args.host, args.port, args.workers, tables=tables, access_log=args.access_log)
+    except ServeSettingError as exc:  # PORT or WEB_CONCURRENCY from the environment
+        print(f"tariff-stack serve: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

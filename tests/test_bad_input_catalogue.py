@@ -4,7 +4,9 @@ Each case must get a 4xx in the error envelope (validated against the
 contract by the ``client`` fixture), and the service must still answer
 correctly afterwards.
 """
+import io
 import json
+import time
 
 import pytest
 from conftest import DUTY, url
@@ -106,6 +108,12 @@ def mutations(path):
         ("not utf-8", b"\xff\xfe\x00", "application/json"),
         ("deep json", DEEP.encode(), "application/json"),
         ("oversize body", b'{"lines": ["' + b"x" * (MAX_BODY_BYTES + 10) + b'"]}', "application/json"),
+        # issue 12
+        ("huge exponent", b'{"x": 1e9999999999999999999}', "application/json"),
+        ("huge negative exponent", b'{"lines": [{"value": -1e-9999999999999999999}]}', "application/json"),
+        ("330 levels and an escape", b'{"x": ' + b"[" * 330 + b'"\\u00e9"' + b"]" * 330 + b"}", "application/json"),
+        ("101 levels", b'{"x": ' + b"[" * 100 + b"1" + b"]" * 100 + b"}", "application/json"),
+        ("deep lone surrogate", b'{"x": ' + b"[" * 60 + b'"\\udfff"' + b"]" * 60 + b"}", "application/json"),
     ]
     if path == "/v1/duty":
         out += [
@@ -196,3 +204,83 @@ def test_service_still_answers_after_the_catalogue(client):
     for path, _name, body, ctype in POST_CASES[:40]:
         client.post(path, data=body if isinstance(body, bytes) else json.dumps(body), content_type=ctype or "")
     answers(client)
+
+
+# ---------------------------------------------------------------- issue 12: chunked bodies, headers
+
+def test_chunked_oversize_body_is_a_413_on_every_post(client):
+    for path, base in VALID.items():
+        doc = json.dumps(base).encode()
+        padded = doc + b" " * (MAX_BODY_BYTES + 1 - len(doc))  # cut at the limit it would be valid JSON
+        r = client.post(path, input_stream=io.BytesIO(padded), content_type="application/json",
+                        environ_overrides={"wsgi.input_terminated": True})
+        assert is_envelope(r)["code"] == "too_large" and r.status_code == 413, path
+    answers(client)
+
+
+def test_every_rejection_says_nosniff_and_no_store(client):
+    for path, params in GET_CASES[::7]:
+        r = client.get(url(path, **params))
+        assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Cache-Control"] == "no-store", path
+
+
+# ---------------------------------------------------------------- the catalogue against the real server
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from test_serve_limits import Server
+
+    running = Server(tmp_path_factory.mktemp("catalogue") / "server.log")
+    yield running
+    running.stop()
+
+
+def live_envelope(r):
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers["Content-Type"]
+    body = r.json()
+    assert {"code", "status", "message", "errors", "tables_version"} <= set(body)
+    assert body["status"] == r.status_code and r.headers["X-Content-Type-Options"] == "nosniff"
+    return body
+
+
+@pytest.mark.slow  # gunicorn in a subprocess; every case of the catalogue over HTTP
+def test_the_catalogue_against_the_real_server(live):
+    import requests
+
+    deadline = time.monotonic() + 240
+    with requests.Session() as http:
+        for path, params in GET_CASES:
+            live_envelope(http.get(live.base + url(path, **params), timeout=20))
+            assert time.monotonic() < deadline, "the catalogue took over 4 minutes"
+        for path, name, body, ctype in POST_CASES:
+            if isinstance(body, bytes):
+                data = body
+            elif isinstance(body, str) and ctype != "application/json":
+                data = body.encode()
+            else:
+                data = json.dumps(body).encode()
+            r = http.post(live.base + path, data=data, headers={"Content-Type": ctype} if ctype else {}, timeout=20)
+            if path == "/v1/duty" and r.status_code == 200:
+                doc = r.json()
+                assert doc["failed"] == doc["count"] > 0, name
+            else:
+                live_envelope(r)
+            assert time.monotonic() < deadline, "the catalogue took over 4 minutes"
+        # what gunicorn itself refuses, before the application runs
+        gunicorn_level = [
+            (b"GET /v1/hts?prefix=" + b"8" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(150))
+             + b"\r\n", 431),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+        ]
+        for raw, status in gunicorn_level:
+            got, headers, payload = live.raw(raw)
+            doc = json.loads(payload)
+            assert got == status == doc["status"] and headers["content-type"] == "application/json", payload[:200]
+        answered = http.get(live.base + url("/v1/duty", **DUTY), timeout=20).json()
+        assert answered["effective_rate"] == "0.484"
+    log = live.log()
+    assert "Traceback" not in log, log[log.find("Traceback"):][:2000]
+    assert len(log) < 400 * (len(GET_CASES) + len(POST_CASES) + 20)  # about one short line per rejection

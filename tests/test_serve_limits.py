@@ -185,6 +185,15 @@ def test_a_malformed_request_head_is_a_400_envelope(server):
 
 
 @pytest.mark.slow  # gunicorn in a subprocess
+def test_a_malformed_chunk_size_is_a_400_envelope_not_a_500(server):
+    """The server's parser fails while the app reads the body: a 400 in the envelope, no traceback logged."""
+    head = (b"POST /v1/duty HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    doc = is_envelope(*server.raw(head + b"zz\r\n{}\r\n0\r\n\r\n"), 400, "malformed_body")
+    assert "malformed" in doc["message"]
+
+
+@pytest.mark.slow  # gunicorn in a subprocess
 def test_findings_1_2_7_8_on_the_wire(server):
     huge = requests.post(server.base + "/v1/landed-cost", data=b'{"x": 1e9999999999999999999}',
                          headers={"Content-Type": "application/json"}, timeout=TIMEOUT)

@@ -107,7 +107,11 @@ def _body() -> bytes:
         return request.get_data()
     stream, parts, size = request.environ["wsgi.input"], [], 0
     while size <= limit:
-        part = stream.read(min(64 * 1024, limit + 1 - size))
+        try:
+            part = stream.read(min(64 * 1024, limit + 1 - size))
+        except Exception as exc:   # the server cannot read it: gunicorn raises ParseException (InvalidChunkSize, ...)
+            raise ApiError(400, "malformed_body", "the chunked request body is malformed: "
+                                                  f"{type(exc).__name__}") from None
         if not part:
             break
         parts.append(part)

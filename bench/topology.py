@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -203,3 +204,53 @@ class Topology:
         for inst in self.instances:
             inst.stop()
         shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+# ----------------------------------------------------------- slow clients
+
+class Attacker(threading.Thread):
+    """One slow connection (``kind`` body or header), reopened whenever the server drops it, until the deadline."""
+
+    def __init__(self, port: int, deadline: float, stop: threading.Event, kind: str):
+        super().__init__(daemon=True)
+        self.port, self.deadline, self.stop, self.kind = port, deadline, stop, kind
+        self.connects = self.drops = self.bytes_sent = 0
+
+    def _open(self) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.connects += 1
+        if self.kind == "body":
+            s.sendall(b"POST /v1/duty HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100000\r\n\r\n")
+        else:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        return s
+
+    def run(self):
+        s = None
+        while time.monotonic() < self.deadline and not self.stop.is_set():
+            try:
+                if s is None:
+                    s = self._open()
+                s.sendall(b"[" if self.kind == "body" else b"X")
+                self.bytes_sent += 1
+            except OSError:
+                self.drops += 1
+                if s is not None:
+                    s.close()
+                s = None
+                self.stop.wait(0.1)  # reconnect at once, but never spin
+                continue
+            self.stop.wait(1.0)
+        if s is not None:
+            s.close()
+
+
+def probe(url: str) -> tuple[bool, float]:
+    start = time.monotonic()
+    try:
+        r = requests.get(url + "/healthz", timeout=5)
+        ok = r.status_code == 200 and r.json().get("status") == "ok"
+    except requests.RequestException:
+        ok = False
+    return ok, (time.monotonic() - start) * 1000

@@ -6,9 +6,12 @@ two ``tariff-stack serve`` instances on loopback (``bench/topology.py``).
    GET /healthz through the proxy once a second: every probe must succeed.  nginx
    buffers the request, so the app's 8 threads (2 instances x 1 worker x 4 threads)
    never see the attackers.
-2. A steady loop of quotes (GET and POST /v1/duty, ~20/s for 15 s) during which one
-   instance (master and workers) gets SIGKILL: every request must succeed (nginx
-   retries on the other instance; POSTs too, see the config's `non_idempotent`).
+2. A steady loop of quotes (GET and POST /v1/duty, ~20/s for 15 s), and beside it
+   2,000-line POST batches back to back (so that one is likely in flight on the
+   instance that dies), during which one instance (master and workers) gets SIGKILL:
+   every request must succeed (nginx retries on the other instance; POSTs too, see
+   the config's `non_idempotent`).
+3. The soak benchmark's short run (bench/soak.py, 20 s): no error, memory sampled.
 
 nginx is required: the README's test command installs it (Debian, as root) when it is
 missing; without it this test FAILS, it does not skip.  The figures are printed and
@@ -18,8 +21,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 
@@ -58,53 +62,6 @@ def stack():
         yield t
 
 
-class Attacker(threading.Thread):
-    """One slow connection, reopened whenever nginx drops it, until the deadline."""
-
-    def __init__(self, port: int, deadline: float, stop: threading.Event, kind: str):
-        super().__init__(daemon=True)
-        self.port, self.deadline, self.stop, self.kind = port, deadline, stop, kind
-        self.connects = self.drops = self.bytes_sent = 0
-
-    def _open(self) -> socket.socket:
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        self.connects += 1
-        if self.kind == "body":
-            s.sendall(b"POST /v1/duty HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: 100000\r\n\r\n")
-        else:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        return s
-
-    def run(self):
-        s = None
-        while time.monotonic() < self.deadline and not self.stop.is_set():
-            try:
-                if s is None:
-                    s = self._open()
-                s.sendall(b"[" if self.kind == "body" else b"X")
-                self.bytes_sent += 1
-            except OSError:
-                self.drops += 1
-                if s is not None:
-                    s.close()
-                s = None
-                continue
-            self.stop.wait(1.0)
-        if s is not None:
-            s.close()
-
-
-def _probe(url: str) -> tuple[bool, float]:
-    start = time.monotonic()
-    try:
-        r = requests.get(url + "/healthz", timeout=5)
-        ok = r.status_code == 200 and r.json().get("status") == "ok"
-    except requests.RequestException:
-        ok = False
-    return ok, (time.monotonic() - start) * 1000
-
-
 def _record(figures: dict) -> None:
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -118,8 +75,8 @@ def _record(figures: dict) -> None:
 def test_slow_clients_do_not_starve_the_service(stack):
     stop = threading.Event()
     deadline = time.monotonic() + ATTACK_SECONDS
-    attackers = ([Attacker(stack.port, deadline, stop, "body") for _ in range(SLOW_BODY_CONNECTIONS)]
-                 + [Attacker(stack.port, deadline, stop, "header") for _ in range(SLOW_HEADER_CONNECTIONS)])
+    attackers = ([topology.Attacker(stack.port, deadline, stop, "body") for _ in range(SLOW_BODY_CONNECTIONS)]
+                 + [topology.Attacker(stack.port, deadline, stop, "header") for _ in range(SLOW_HEADER_CONNECTIONS)])
     probes = []
     try:
         for a in attackers:
@@ -127,7 +84,7 @@ def test_slow_clients_do_not_starve_the_service(stack):
         time.sleep(2)  # every attacker connected before the first probe
         while time.monotonic() < deadline - 1:
             tick = time.monotonic()
-            probes.append(_probe(stack.url))
+            probes.append(topology.probe(stack.url))
             time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
     finally:
         stop.set()
@@ -166,19 +123,47 @@ def _duty_request(session: requests.Session, url: str, i: int) -> bool:
         return False
 
 
+class Batches(threading.Thread):
+    """2,000-line POST /v1/duty batches back to back (each takes ~0.1 s of an instance)."""
+
+    def __init__(self, url: str, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.url, self.stop, self.ok, self.failed = url, stop, 0, 0
+        self.body = {"lines": [{"hts": "8507.60.00.20", "origin": ORIGINS[n % 5], "entry_date": "2026-01-15",
+                                "value": str(1000 + n)} for n in range(2000)]}
+
+    def run(self):
+        session = requests.Session()
+        while not self.stop.is_set():
+            try:
+                r = session.post(self.url + "/v1/duty", json=self.body, timeout=30)
+                good = r.status_code == 200 and r.json()["count"] == 2000
+            except (requests.RequestException, ValueError, KeyError):
+                good = False
+            self.ok += good
+            self.failed += not good
+
+
 def test_no_request_fails_when_an_instance_is_killed(stack):
     session = requests.Session()
     results = []  # (seconds since start, ok)
     killed_at = None
+    stop = threading.Event()
+    batches = Batches(stack.url, stop)
     start = time.monotonic()
     i = 0
-    while (now := time.monotonic() - start) < KILL_SECONDS:
-        if killed_at is None and now >= KILL_AT:
-            stack.instances[0].kill()
-            killed_at = now
-        results.append((now, _duty_request(session, stack.url, i)))
-        i += 1
-        time.sleep(max(0.0, i / RATE - (time.monotonic() - start)))
+    try:
+        batches.start()
+        while (now := time.monotonic() - start) < KILL_SECONDS:
+            if killed_at is None and now >= KILL_AT:
+                stack.instances[0].kill()
+                killed_at = now
+            results.append((now, _duty_request(session, stack.url, i)))
+            i += 1
+            time.sleep(max(0.0, i / RATE - (time.monotonic() - start)))
+    finally:
+        stop.set()
+        batches.join(timeout=30)
     after = [ok for t, ok in results if t >= killed_at]
     log = stack.error_log()
     figures = {"kill": {
@@ -186,10 +171,27 @@ def test_no_request_fails_when_an_instance_is_killed(stack):
         "requests_ok": sum(ok for _, ok in results), "requests_failed": sum(not ok for _, ok in results),
         "requests_after_kill": len(after), "failed_after_kill": sum(not ok for ok in after),
         "achieved_per_second": round(len(results) / KILL_SECONDS, 1),
-        "nginx_upstream_errors_logged": log.count("upstream"),
-        "post_requests": sum(1 for n in range(len(results)) if n % 2)}}
+        "post_requests": sum(1 for n in range(len(results)) if n % 2),
+        "batches_2000_ok": batches.ok, "batches_2000_failed": batches.failed,
+        # nginx's log of the kill: requests it retried on the other instance
+        "nginx_retried_in_flight": log.count("prematurely closed") + log.count("reset by peer"),
+        "nginx_retried_refused": log.count("Connection refused")}}
     _record(figures)
     kill = figures["kill"]
-    assert kill["requests_failed"] == 0, (kill, log[-3000:])
+    assert kill["requests_failed"] == 0 and kill["batches_2000_failed"] == 0, (kill, log[-3000:])
+    assert kill["batches_2000_ok"] > 0
     assert kill["requests_after_kill"] >= (KILL_SECONDS - KILL_AT - 1) * RATE * 0.8
     assert stack.instances[0].proc.poll() is not None and stack.instances[1].proc.poll() is None
+
+
+def test_soak_short_run_has_no_errors_and_samples_memory(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "soak.py"), "--seconds", "20", "--rate", "20",
+                           "--sample", "5", "--out", str(tmp_path)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((tmp_path / "soak.json").read_text())
+    assert report["failed"] == 0 and report["requests"] > 0, report["errors"]
+    assert set(report["by_kind"]) == {"quote", "batch100", "landed_cost", "timeline"}
+    assert len(report["samples"]) >= 4
+    assert all(len(inst["workers"]) == 2 and all(w["rss_mb"] > 0 for w in inst["workers"])
+               for s in report["samples"] for inst in s["instances"])
+    assert "| t (s) |" in (tmp_path / "soak.md").read_text()

@@ -13,6 +13,7 @@ also when a start fails: ``with Topology(...) as t:`` leaves nothing behind.
 """
 from __future__ import annotations
 
+import grp
 import os
 import re
 import shutil
@@ -68,6 +69,15 @@ def nginx_binary() -> str | None:
         if os.access(path, os.X_OK):
             return path
     return None
+
+
+def _nobody_group() -> str:
+    """nginx's workers run as nobody when the master is root: Debian's group is nogroup."""
+    try:
+        grp.getgrnam("nogroup")
+        return "nogroup"
+    except KeyError:
+        return "nobody"
 
 
 def tariff_stack_executable() -> str:
@@ -185,7 +195,7 @@ class Topology:
         self.port = free_port()
         site = render_site_conf(NGINX_CONF.read_text(encoding="utf-8"), self.port, [i.port for i in self.instances])
         (self.prefix / "tariff-stack.conf").write_text(site, encoding="utf-8")
-        user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+        user = f"user nobody {_nobody_group()};" if os.geteuid() == 0 else ""
         (self.prefix / "nginx.conf").write_text(MAIN_CONF.format(prefix=self.prefix, user=user), encoding="utf-8")
         self.nginx_log = self.prefix / "nginx.out"
         with open(self.nginx_log, "w") as log:

@@ -16,12 +16,16 @@ RUN adduser --disabled-password --gecos "" --home /nonexistent --shell /sbin/nol
 
 WORKDIR /src
 # The package ships its tables (tariff_tables/) and the contract (openapi.yaml).
-COPY setup.cfg pyproject.toml README.md openapi.yaml ./
+COPY setup.cfg pyproject.toml README.md openapi.yaml constraints.txt ./
 COPY service ./service
 COPY tariff_tables ./tariff_tables
-RUN pip install . && tariff-stack check --quick && rm -rf /src
+# Dependency versions pinned by constraints.txt (pip freeze of a clean `pip install .`).
+RUN pip install -c constraints.txt . && tariff-stack check --quick && rm -rf /src
 
 WORKDIR /app
+# appuser is created above with the fixed UID 10001 (ARG UID); orchestrators that need a
+# numeric user (Kubernetes runAsNonRoot) get it from deploy/k8s (runAsUser: 10001).
+# hadolint ignore=DL3066
 USER appuser
 EXPOSE 8000
 

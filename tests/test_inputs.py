@@ -13,7 +13,7 @@ from service import InputError, NotCovered, parse_line
     ("value", "-5", "must not be negative"),
     ("value", "NaN", "finite"),
     ("value", "Infinity", "finite"),
-    ("value", "1e400", "must not exceed"),
+    ("value", "1e400", "written with an exponent"),
     ("value", "abc", "not a decimal"),
     ("mode", "ship", "must be one of"),
 ])

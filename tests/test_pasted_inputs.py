@@ -427,3 +427,13 @@ def test_a_lookup_accepts_cache_busters_and_the_sheet_switch(client):
     plain = client.get("/v1/hts?prefix=8507").get_json()
     busted = client.get("/v1/hts?prefix=8507&_ts=17&_=3&errors=inline")
     assert busted.status_code == 200 and busted.get_json()["count"] == plain["count"] > 0
+
+
+@pytest.mark.parametrize("given, code, said", [
+    ("NA", "NA", "if the cell meant 'not available', the origin is missing"),
+    ("Congo", "CG", "give CD for the Democratic Republic of the Congo"),
+])
+def test_readings_a_person_could_mean_otherwise_are_said(client, given, code, said):
+    doc = client.get(f"/v1/duty?hts=8507.60.00.20&origin={given}&entry_date=2026-01-15&value=1000").get_json()
+    assert doc["origin"] == code
+    assert any(said in a["assumption"] for a in doc["assumptions"]), doc["assumptions"]

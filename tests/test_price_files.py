@@ -25,6 +25,8 @@ HEADER = ["PO", "HTS Code", "Country of Origin", "Entry Date", "Customs Value", 
 ROWS = [["PO-1", "8507.60.00.20", "CN", "2026-01-15", "100000", "Café cells – grade A", "open", "", "EUR", "-500.00"],
         ["PO-2", "7326.90.86.88", "CN", "2025-07-01", "10000", "=bolts & brackets", "", "n/a", "", "+12"],
         ["PO-3", "9999.99.99", "CN", "2026-01-15", "1000", "@unknown", "", "", "", "-0.5"]]
+# the same rows with the first line's currency column in USD (lower case: kept as written, read as USD)
+ROWS_USD = [ROWS[0][:8] + ["usd"] + ROWS[0][9:]] + ROWS[1:]
 ADDED = ["assumptions", "warnings", "hts_priced", "priced_description", "priced_customs_value", "total_duty",
          "effective_rate", "priced_currency", "headings", "priced_status", "priced_error"]
 
@@ -85,13 +87,13 @@ def test_utf8_with_bom_stays_utf8_with_bom_and_plain_utf8_stays_plain(tmp_path, 
 
 def test_utf16_unicode_text_is_read(tmp_path, capsys):
     """Excel's "Unicode Text (*.txt)": UTF-16 with a byte-order mark, tab-separated."""
-    source = write_text(tmp_path / "unicode.txt", [HEADER] + ROWS, delimiter="\t", encoding="utf-16")
+    source = write_text(tmp_path / "unicode.txt", [HEADER] + ROWS_USD, delimiter="\t", encoding="utf-16")
     out = tmp_path / "out.txt"
     code, _, err = run(capsys, source, "-o", out)
     assert "tab-separated text, UTF-16 with BOM" in err
     assert out.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-16"), newline=""), delimiter="\t"))
-    assert [r[:10] for r in rows[1:]] == ROWS and rows[1][-2] == "ok"
+    assert [r[:10] for r in rows[1:]] == ROWS_USD and rows[1][-2] == "ok"
 
 
 def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused_in_one_line(tmp_path, capsys):
@@ -123,12 +125,12 @@ def test_files_that_are_not_tables_are_refused_in_one_line(tmp_path, capsys, con
 
 
 def test_semicolon_csv_comes_back_semicolon_separated(tmp_path, capsys):
-    source = write_text(tmp_path / "semi.csv", [HEADER] + ROWS, delimiter=";", encoding="utf-8-sig")
+    source = write_text(tmp_path / "semi.csv", [HEADER] + ROWS_USD, delimiter=";", encoding="utf-8-sig")
     out = tmp_path / "out.csv"
     code, _, err = run(capsys, source, "-o", out)
     assert "semicolon-separated text, UTF-8 with BOM" in err
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == HEADER + ADDED and [r[:10] for r in rows[1:]] == ROWS
+    assert rows[0] == HEADER + ADDED and [r[:10] for r in rows[1:]] == ROWS_USD
     assert rows[1][ADDED.index("priced_status") + 10] == "ok"
 
 
@@ -201,9 +203,11 @@ def test_user_columns_named_like_the_added_ones_come_back_byte_for_byte(tmp_path
     assert [(r["description"], r["status"], r["error"], r["currency"], r["adjustment"]) for r in by_name] == [
         ("Café cells – grade A", "open", "", "EUR", "-500.00"), ("=bolts & brackets", "", "n/a", "", "+12"),
         ("@unknown", "", "", "", "-0.5")]
-    assert [r["priced_status"] for r in by_name] == ["ok", "ok", "not_covered"]
-    assert by_name[0]["priced_currency"] == "USD" and by_name[0]["priced_customs_value"] == "100000.00"
-    assert by_name[0]["priced_description"].startswith("Lithium-ion storage batteries")
+    # the user's currency column is read too (and kept as it was): EUR is not priced as if it were USD
+    assert [r["priced_status"] for r in by_name] == ["error", "ok", "not_covered"]
+    assert by_name[0]["priced_error"].startswith("currency: 'EUR': a duty line is priced in USD")
+    assert by_name[1]["priced_currency"] == "USD" and by_name[1]["priced_customs_value"] == "10000.00"
+    assert by_name[1]["priced_description"] != "" and by_name[1]["description"] == "=bolts & brackets"
     assert by_name[2]["priced_error"].startswith("HTS 9999.99.99 is not covered")
 
 
@@ -232,13 +236,14 @@ def test_duplicate_unnamed_and_extra_cells_are_all_kept(tmp_path, capsys):
                        b"8507.60.00.20,CN,2026-01-15,100000\r\n")
     out = tmp_path / "out.csv"
     code, _, err = run(capsys, source, "-o", out)
-    assert code == 0, err
-    assert "1 row(s) have cells beyond the header; kept in unnamed columns" in err
+    assert code == 1, err        # the long row is not priced: its cells beyond the header may be a split number
+    assert "1 row(s) have cells beyond the header: not priced (status error)" in err
     rows = rows_of(out, "utf-8")
     assert rows[0][:9] == ["hts", "origin", "entry_date", "value", "note", "note", "", "", "assumptions"]
     assert rows[1][:8] == ["8507.60.00.20", "CN", "2026-01-15", "100000", "a", "b", "c", "EXTRA"]
     assert rows[2][:8] == ["8507.60.00.20", "CN", "2026-01-15", "100000", "", "", "", ""]
-    assert rows[1][-2] == rows[2][-2] == "ok"
+    assert (rows[1][-2], rows[2][-2]) == ("error", "ok")
+    assert "more cells than the header" in rows[1][-1]
 
 
 # ------------------------------------------------------------ rows
@@ -296,7 +301,7 @@ def test_an_interrupted_run_leaves_the_input_and_no_half_file(tmp_path, capsys, 
     source.write_bytes(ANSI.read_bytes())
     calls = []
 
-    def interrupted(tables, data):
+    def interrupted(tables, data, unread=()):
         if calls:
             raise KeyboardInterrupt
         calls.append(data)
@@ -452,3 +457,28 @@ def test_price_command_on_an_excel_csv_in_a_fresh_process(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "Windows-1252" in done.stderr
     assert [r[:10] for r in rows_of(source, "cp1252")[1:]] == ROWS
+
+
+def test_an_unquoted_thousands_comma_is_not_priced_as_a_smaller_value(tmp_path, capsys):
+    """In a comma file 100,000 unquoted is two cells, 100 and 000: the row is an error, not a 100.00 quote."""
+    source = tmp_path / "split.csv"
+    source.write_bytes(b"hts,origin,entry_date,value\r\n8507.60.00.20,CN,2026-01-15,100,000\r\n"
+                       b'8507.60.00.20,CN,2026-01-15,"100,000"\r\n')
+    out = tmp_path / "out.csv"
+    code, _, err = run(capsys, source, "-o", out)
+    assert code == 1
+    rows = [dict(zip(rows_of(out, "utf-8")[0], r)) for r in rows_of(out, "utf-8")[1:]]
+    assert [(r["status"], r["customs_value"]) for r in rows] == [("error", ""), ("ok", "100000.00")]
+
+
+def test_a_near_miss_column_name_is_reported_not_silently_dropped(tmp_path, capsys):
+    source = tmp_path / "near.csv"
+    source.write_bytes(b"hts,origin,entry_date,value,steel_content,claims\r\n"
+                       b"7326.90.86.88,CN,2026-01-15,10000,4000,9903.99.99\r\n")
+    out = tmp_path / "out.csv"
+    _, _, err = run(capsys, source, "-o", out)
+    assert "columns not read: 'steel_content' (did you mean steel_content_value?)" in err
+    row = dict(zip(*rows_of(out, "utf-8")[:2]))
+    assert "column 'steel_content' not read: did you mean steel_content_value?" in row["warnings"]
+    assert "claim 9903.99.99 not applied" in row["warnings"]
+    assert "7326.90.86.88" in row["headings"].split()        # every number filed, the HTS number too

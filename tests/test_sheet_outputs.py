@@ -479,3 +479,12 @@ def test_errors_inline_is_a_known_parameter_not_reported_as_unknown(client):
         warnings = response.get_json()["warnings"]
         assert not any("'errors'" in w for w in warnings), warnings
         assert any("'stee_content_value'" in w for w in warnings), warnings
+
+
+def test_the_timeline_sheet_keeps_the_request_warnings(client):
+    """An unknown parameter is reported in the CSV too, not only in JSON."""
+    text = client.get("/v1/timeline.csv?hts=8507.60.00.20&origin=CN&from=2025-01-01&to=2026-01-01"
+                      "&steel_content=5").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert "unknown parameter 'steel_content' ignored" in rows[0]["warnings"]
+    assert all(r["warnings"] == "" for r in rows[1:])

@@ -222,8 +222,7 @@ def did_you_mean(name: str, choices) -> str:
 def _facts_parser(rules: dict[str, FactRule] | None):
     def parse(v, _aliases=None):
         if isinstance(v, str):
-            pairs = [p for p in v.split(",") if p.strip()]
-            v = dict(p.split("=", 1) if "=" in p else (p, "") for p in pairs)
+            v = _fact_pairs(v)
         if not isinstance(v, dict) or len(v) > 20:
             raise ValueError("must be name=value pairs, such as vehicle_part=yes")
         out_pairs = []
@@ -243,6 +242,19 @@ def _facts_parser(rules: dict[str, FactRule] | None):
 
 
 _facts = _facts_parser(None)
+
+
+def _fact_pairs(text: str) -> dict:
+    """``a=b,c=d`` as a dict; a fact named twice with different values is refused (which was meant?)."""
+    out: dict = {}
+    for pair in (p for p in text.split(",") if p.strip()):
+        key, value = pair.split("=", 1) if "=" in pair else (pair, "")
+        key = key.strip()
+        if key in out and out[key].strip().lower() != value.strip().lower():
+            raise ValueError(f"fact {key[:40]!r} is given twice, as {out[key].strip()[:20]!r} and "
+                             f"{value.strip()[:20]!r}: which was meant?")
+        out[key] = value
+    return out
 
 
 def _claims(v, _aliases=None):

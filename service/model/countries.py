@@ -42,7 +42,11 @@ SHORT_FORMS = {
 }
 # Names read one way where another reading exists: the note says why.
 NOTED = {"korea": "in US trade usage 'Korea' is the Republic of Korea (KORUS, special program KR); "
-                  "give KP for North Korea"}
+                  "give KP for North Korea",
+         "congo": "'Congo' is the Republic of the Congo (Brazzaville); give CD for the Democratic Republic "
+                  "of the Congo (Kinshasa)"}
+# Two-letter codes that are also a spreadsheet's word for "no value": read, and said.
+CODE_NOTES = {"NA": "NA is Namibia; if the cell meant 'not available', the origin is missing"}
 FORMS = "an ISO 3166-1 code (CN, CHN) or an English name (China, South Korea)"
 
 
@@ -102,7 +106,8 @@ def read(text, aliases: dict[str, str] | None = None) -> Reading:
     given = text.strip()
     upper = given.upper()
     if len(given) == 2 and upper in iso_codes():
-        return Reading(upper, given, "alpha-2", None)
+        note = f"{given!r} read as {upper} ({name(upper)}): {CODE_NOTES[upper]}" if upper in CODE_NOTES else None
+        return Reading(upper, given, "alpha-2", note)
     if aliases and upper in aliases and len(given) <= 3:
         return Reading(aliases[upper], given, "alias", None)
     if len(given) == 3 and upper in _alpha3():

@@ -135,7 +135,7 @@ def parse_amount(text, what: str = "value", currency: str | None = "USD") -> Dec
     commas in threes (``100,000.00``), and, when ``currency`` is given (an
     amount of money in that currency), the currency marked before or after
     (``$100,000``, ``USD 100000``, ``100000 USD``).  Refused, each with its
-    reason: a decimal comma or ``.`` grouping (``100.000,00``, ``1.000.000``:
+    reason: an exponent (``1.23457E+11``, Excel's rounded display); a decimal comma or ``.`` grouping (``100.000,00``, ``1.000.000``:
     '.' is the decimal point here, so they would be misread); commas not in
     groups of three (``1,00``); a space, ``'`` or ``_`` inside the number;
     non-ASCII digits; another currency than ``currency`` (nothing converts
@@ -151,6 +151,9 @@ def parse_amount(text, what: str = "value", currency: str | None = "USD") -> Dec
             if not number:
                 raise ValueError(f"{what} is not a decimal number: {text!r}")
         _refuse_lookalikes(number, what)
+        if "e" in number.lower():
+            raise ValueError(f"{what} {text!r} is written with an exponent (Excel shows 1.23457E+11 for a number "
+                             "too wide for its column, with the digits rounded): write the digits in full")
         if "," in number:
             if _GROUPED.match(number):
                 number = number.replace(",", "")
@@ -175,6 +178,8 @@ def parse_amount(text, what: str = "value", currency: str | None = "USD") -> Dec
     value = parse_decimal(text, what)
     if value < 0:
         raise ValueError(f"{what} must not be negative")
+    if value == 0:
+        value = abs(value)                    # -0 is 0 (and must not be echoed as -0.00)
     if value > MAX_AMOUNT:
         raise ValueError(f"{what} must not exceed {MAX_AMOUNT}")
     return value

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from service.model.errors import InputError, NotCovered
-from service.engine.line_input import FIELDS, REQUIRED, known_facts, parse_line
+from service.engine.line_input import FIELDS, REQUIRED, did_you_mean, known_facts, parse_line
 from service.engine.quote import quote_stack
 from service.render.spreadsheet import neutralise
 from service.render.tabular_files import (ENCODING_LABELS, AtomicOutput, FileProblem, Table, is_empty, read_table,
@@ -57,7 +57,8 @@ ALIASES = {
     "preference": ("spi", "special_program_indicator"),
     "quantity": ("qty",),
 }
-_FIELD_OF = {**{f: f for f in FIELDS}, **{a: f for f, names in ALIASES.items() for a in names}}
+_FIELD_OF = {**{f: f for f in FIELDS}, "currency": "currency",
+             **{a: f for f, names in ALIASES.items() for a in names}}
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -85,17 +86,21 @@ class HeaderMap:
     aliased: list                  # (header text, field) read through an alias or another spelling
     outputs: list                  # (output column name, result key), in order
     renamed: list = field(default_factory=list)   # (result key, output name) moved aside by a collision
+    unread: list = field(default_factory=list)    # (header text, did-you-mean) of columns not read as a field
 
 
 def map_header(header: list, where: str = "the file", facts=()) -> HeaderMap:
     """Which column gives which field; ``facts`` (the tables' known facts) may be columns too."""
     fields: dict = {}
-    aliased = []
+    aliased, unread = [], []
     for i, cell in enumerate(header):
         name = field_of(cell)
         if name is None and header_key(cell) in facts:
             name = header_key(cell)
         if name is None:
+            hint = did_you_mean(header_key(cell), [*FIELDS, *facts])
+            if hint and str(cell).strip():
+                unread.append((str(cell), hint.removeprefix("; ")))
             continue
         if name in fields:
             raise FileProblem(f"{where}: columns {header[fields[name]]!r} and {cell!r} both give {name}; "
@@ -122,10 +127,15 @@ def map_header(header: list, where: str = "the file", facts=()) -> HeaderMap:
             renamed.append((name, out))
         taken.add(header_key(out))
         outputs.append((out, name))
-    return HeaderMap(fields=fields, aliased=aliased, outputs=outputs, renamed=renamed)
+    return HeaderMap(fields=fields, aliased=aliased, outputs=outputs, renamed=renamed, unread=unread)
 
 
-def _result(tables, data: dict) -> dict:
+def _result(tables, data: dict, unread=()) -> dict:
+    currency = data.pop("currency", None)
+    if currency is not None and currency.strip().upper() != "USD":
+        return {"status": "error", "error": f"currency: {currency[:20]!r}: a duty line is priced in USD; give the "
+                                            "customs value in USD, or price the goods with POST /v1/landed-cost, "
+                                            "which converts at the export date's rate"}
     try:
         line = parse_line(data, tables.aliases, known_facts(tables))
         stack = quote_stack(tables, line)
@@ -136,20 +146,38 @@ def _result(tables, data: dict) -> dict:
         return {"status": "not_covered", "error": f"{exc.message}" + (f" ({exc.hint})" if exc.hint else "")}
     doc = stack.doc
     assumptions = [a["assumption"] for a in stack.assumptions] + [text for _, text in line.readings]
+    warnings = list(stack.warnings) + _unused_claims(stack) + [
+        f"column {header!r} not read: {hint}" for header, hint in unread]
     return {"assumptions": JOIN.join(assumptions),
-            "warnings": JOIN.join(stack.warnings),
+            "warnings": JOIN.join(warnings),
             "hts_priced": doc["hts"], "description": doc["description"],
             "customs_value": doc["customs_value"], "total_duty": doc["total_duty"],
             "effective_rate": doc["effective_rate"], "currency": doc["currency"],
-            "headings": " ".join(layer.heading or "" for layer in stack.layers if layer.duty or layer.program == "mfn"),
+            "headings": " ".join(_filed_numbers(doc)),
             "status": "ok", "error": ""}
+
+
+def _unused_claims(stack) -> list[str]:
+    """A claimed heading the engine did not apply (the API lists it in ``not_applied``)."""
+    return [f"claim {x['heading']} not applied: {x['reason']}" for x in stack.not_applied if x["program"] == "claim"]
+
+
+def _filed_numbers(doc: dict) -> list[str]:
+    """Every number the entry reports, in CBP order (duty and exemption headings, then the HTS number)."""
+    seen: list[str] = []
+    for fl in doc["filing_lines"]:
+        for n in fl["numbers"]:
+            if n["number"] and n["number"] not in seen:
+                seen.append(n["number"])
+    return seen
 
 
 def price_rows(tables, rows, progress=None):
     """Yield (input row, result dict) for each input row, a dict of field name to text."""
     facts = known_facts(tables)
     for row in rows:
-        data = {k: v for k, v in row.items() if (k in FIELDS or k in facts) and v not in (None, "")}
+        data = {k: v for k, v in row.items() if (k in FIELDS or k in facts or k == "currency")
+                and v not in (None, "")}
         result = _result(tables, data)
         if progress is not None:
             progress.update(1)
@@ -180,6 +208,7 @@ class Summary:
     beyond_header: int = 0
     aliased: list = field(default_factory=list)
     renamed: list = field(default_factory=list)
+    unread: list = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -198,7 +227,10 @@ class Summary:
         if self.empty_rows:
             out.append(f"kept {_rows(self.empty_rows)} between lines as they were (not priced)")
         if self.beyond_header:
-            out.append(f"{self.beyond_header} row(s) have cells beyond the header; kept in unnamed columns")
+            out.append(f"{self.beyond_header} row(s) have cells beyond the header: not priced (status error); "
+                       "their cells are kept in unnamed columns")
+        if self.unread:
+            out.append("columns not read: " + ", ".join(f"{h!r} ({hint})" for h, hint in self.unread))
         out.append(f"priced {c['ok']} lines; {c['error']} with errors, {c['not_covered']} not covered"
                    + (f"; wrote {self.written_as}" if self.written_as else ""))
         return out
@@ -208,13 +240,20 @@ def _rows(n: int) -> str:
     return f"{n} empty row" + ("" if n == 1 else "s")
 
 
+# A row longer than its header is not priced: in a comma file an unquoted 100,000 splits into 100 and 000.
+_BEYOND_HEADER = {"status": "error", "error": "the row has more cells than the header: a ',' inside an unquoted "
+                                             "number (100,000) splits it into two cells; quote it (\"100,000\") "
+                                             "or write 100000"}
+
+
 def _output_rows(tables, table: Table, hmap: HeaderMap, xlsx: bool, summary: Summary, progress):
     width = max([len(table.header)] + [len(r) for r in table.rows])
     blank = None if table.kind == "xlsx" and xlsx else ""
     header = list(table.header) + [""] * (width - len(table.header))
     yield header + [name for name, _ in hmap.outputs]
     for cells in table.rows:
-        if len(cells) > len(table.header) and not is_empty(cells[len(table.header):]):
+        beyond = len(cells) > len(table.header) and not is_empty(cells[len(table.header):])
+        if beyond:
             summary.beyond_header += 1
         passed = list(cells) + [blank] * (width - len(cells))
         if not xlsx:
@@ -228,7 +267,7 @@ def _output_rows(tables, table: Table, hmap: HeaderMap, xlsx: bool, summary: Sum
                 text = text_of(cells[i]).strip() if i < len(cells) else ""
                 if text:
                     data[name] = text
-            result = _result(tables, data)
+            result = _BEYOND_HEADER if beyond else _result(tables, data, hmap.unread)
             summary.counts[result["status"]] += 1
         if progress is not None:
             progress.update(1)
@@ -266,6 +305,7 @@ def price_path(tables, source: str, output: str | None, progress_factory=None, s
                               "formulas would be lost); name another output file")
         hmap = map_header(table.header, source, known_facts(tables))
         summary = Summary(read_as=f"{source} as {table.describe()}", aliased=hmap.aliased, renamed=hmap.renamed,
+                          unread=hmap.unread,
                           trailing_empty=table.trailing_empty)
         progress = progress_factory(len(table.rows)) if progress_factory else None
         try:

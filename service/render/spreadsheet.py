@@ -72,7 +72,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "duty": _cols(_DUTY),
     "duty_batch": _cols("line:number status:number " + _DUTY + " error_code error_field error"),
     "timeline": _cols("from:date to:date hts:code origin customs_value:number total_duty:number "
-                      "effective_rate:number currency layers assumptions"),
+                      "effective_rate:number currency layers assumptions warnings"),
     "measures": _cols("measure_id program kind title heading:code from:date to:date rate:number all_in:number "
                       "value_base hts_scope origins condition confidence citation url"),
     "hts": _cols("hts:code description unit from:date to:date general special citation confidence"),
@@ -250,7 +250,8 @@ def timeline_rows(doc: dict) -> list[dict]:
         rows.append({"from": step["from"], "to": step["to"], "hts": doc["hts"], "origin": doc["origin"],
                      "customs_value": doc["customs_value"], "total_duty": step["total_duty"],
                      "effective_rate": step["effective_rate"], "currency": doc["currency"], "layers": layers})
-    return _first(rows, assumptions=_notes(doc.get("assumptions", []), _assumption_text))
+    return _first(rows, assumptions=_notes(doc.get("assumptions", []), _assumption_text),
+                  warnings=_notes(doc.get("warnings", []), str))
 
 
 def measure_rows(measures: list[dict]) -> list[dict]:

@@ -77,13 +77,14 @@ def read_json() -> dict:
                        f"send the body as application/json (got {request.mimetype or 'no content type'})")
     raw = _body()
     try:
-        data = json.loads(raw.decode("utf-8"), parse_float=_decimal, parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_float=_decimal, parse_constant=_reject_constant,
+                          object_pairs_hook=_object_without_repeats)
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
     except RecursionError:
         raise ApiError(400, "malformed_json", f"the JSON body is nested too deeply "
                                               f"(at most {MAX_DEPTH} levels of arrays and objects)") from None
-    except _NumberOutOfRange as exc:
+    except (_NumberOutOfRange, _RepeatedKey) as exc:
         raise ApiError(400, "malformed_json", str(exc)) from None
     except ValueError as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
@@ -123,6 +124,20 @@ def _body() -> bytes:
 
 class _NumberOutOfRange(ValueError):
     pass
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _object_without_repeats(pairs: list) -> dict:
+    """A JSON object; a key given twice is refused (which value was meant?), as a repeated query parameter is."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(f"the body gives {key[:40]!r} twice in one object: which value was meant?")
+        out[key] = value
+    return out
 
 
 def _decimal(text: str) -> Decimal:

@@ -18,9 +18,8 @@ and price whole entries and analyses with the same tables:
 ``import service`` does not import Flask; ``service.create_app`` (the WSGI
 application factory of ``service.web.app``) is imported on first use.
 """
-# The one version of the package, the CLI (--version), /healthz and openapi.yaml (info.version);
-# setup.cfg reads it (version = attr: service.__version__) and a test checks the contract agrees.
-__version__ = "0.2.0"
+# The one version of the package: the CLI (--version), /healthz and openapi.yaml (info.version) agree.
+from service.version import __version__
 
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import Tables, load_tables

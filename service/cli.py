@@ -14,7 +14,7 @@ import time
 
 from tqdm import tqdm
 
-from service import __version__
+from service.version import __version__
 from service.model import hts as hts_codes
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import load_tables

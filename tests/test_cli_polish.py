@@ -27,7 +27,7 @@ def test_the_package_version_is_the_one_in_the_contract_and_setup_cfg_reads_it()
     assert service.__version__ == yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))["info"]["version"]
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg", encoding="utf-8")
-    assert config["metadata"]["version"] == "attr: service.__version__"
+    assert config["metadata"]["version"] == "attr: service.version.__version__"
 
 
 def test_cli_version(capsys):

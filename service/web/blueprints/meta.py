@@ -9,7 +9,7 @@ from importlib import resources
 import yaml
 from flask import Blueprint, Response, redirect, request, url_for
 
-from service import __version__
+from service.version import __version__
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond

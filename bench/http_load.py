@@ -23,13 +23,13 @@ import argparse
 import json
 import os
 import random
-import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from topology import free_port, tariff_stack_executable  # the bench's one server-starting toolkit
 
 # A BESS bill across origins and entry dates: the realistic mix of keys.
 BILL = ["8507.60.00.20", "8504.40.95.70", "8504.23.00", "8537.10.91", "8544.60.40", "8415.82.01",
@@ -39,23 +39,12 @@ DATES = ["2025-04-10", "2025-08-20", "2026-01-15", "2026-03-10", "2026-09-01"]
 PATHS = [f"/v1/duty?hts={h}&origin={o}&entry_date={d}&value=250000" for h in BILL for o in ORIGINS for d in DATES]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _executable() -> str:
-    local = Path(sys.executable).with_name("tariff-stack")
-    return str(local) if local.exists() else shutil.which("tariff-stack")
-
-
 def start_server(workers: int | None):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "TARIFF_STACK_HOST": "127.0.0.1"}
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
-    proc = subprocess.Popen([_executable(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([tariff_stack_executable(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

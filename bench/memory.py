@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,21 +25,17 @@ import time
 import urllib.request
 from pathlib import Path
 
+from topology import free_port  # the bench's one server-starting toolkit
+
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINS = ["CN", "KR", "DE", "VN", "JP", "CA", "MX", "GB", "IN", "BR", "TW", "AU"]
 DATES = ["2024-06-20", "2025-04-10", "2025-05-20", "2025-08-20", "2025-12-01", "2026-01-15", "2026-03-10",
          "2026-09-01"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workers: int):
     """``tariff-stack serve`` from this tree (not whichever copy is installed)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "TARIFF_STACK_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers),
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     cmd = [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main())", "serve"]

@@ -1,5 +1,8 @@
 import functools
 import pathlib
+import shutil
+import socket
+import sys
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
@@ -123,3 +126,18 @@ def url(path, **params):
 
 
 DUTY = {"hts": "8507.60.00.20", "origin": "CN", "entry_date": "2026-01-15", "value": "100000"}
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tariff_stack_executable() -> str:
+    """The installed ``tariff-stack`` command (beside this interpreter, else on PATH)."""
+    local = pathlib.Path(sys.executable).with_name("tariff-stack")
+    found = str(local) if local.exists() else shutil.which("tariff-stack")
+    assert found, "tariff-stack is not installed"
+    return found

@@ -5,45 +5,28 @@ CSV; the .iqy it hands out names the configured address, whatever ``Host``
 the request sent; a malformed public URL stops the server at start.
 """
 import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
-from conftest import BASE_URL, CONTRACT, DUTY
+from conftest import BASE_URL, CONTRACT, DUTY, free_port, tariff_stack_executable
 
 SPEC = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
 PUBLIC = "https://tariffs.example.com/api"
 POST_PATHS = [p for p, item in SPEC["paths"].items() if "post" in item]
 
 
-def _executable() -> str:
-    local = Path(sys.executable).with_name("tariff-stack")
-    found = str(local) if local.exists() else shutil.which("tariff-stack")
-    assert found, "tariff-stack is not installed"
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "TARIFF_STACK_HOST": "127.0.0.1", "WEB_CONCURRENCY": "1",
            "TARIFF_STACK_PUBLIC_URL": PUBLIC}
     env.pop("TARIFF_STACK_TRUST_PROXY", None)
     log_path = tmp_path_factory.mktemp("serve") / "server.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([_executable(), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([tariff_stack_executable(), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -114,7 +97,7 @@ def test_the_served_errors_reach_the_cell(server):
 
 @pytest.mark.slow  # starts the CLI
 def test_serve_refuses_a_malformed_public_url():
-    env = {**os.environ, "PORT": str(_free_port()), "TARIFF_STACK_PUBLIC_URL": "tariffs.example.com"}
-    done = subprocess.run([_executable(), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "PORT": str(free_port()), "TARIFF_STACK_PUBLIC_URL": "tariffs.example.com"}
+    done = subprocess.run([tariff_stack_executable(), "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "TARIFF_STACK_PUBLIC_URL" in done.stderr and "http(s) base URL" in done.stderr

@@ -8,15 +8,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from conftest import DUTY, REPO
+from conftest import DUTY, REPO, free_port, tariff_stack_executable
 
 from service.tables.load import default_dir
 
@@ -53,26 +50,13 @@ def test_dockerfile_is_slim_non_root_with_a_curl_free_healthcheck():
     assert "TARIFF_STACK_HOST=0.0.0.0" in text
 
 
-def _executable() -> str:
-    local = Path(sys.executable).with_name("tariff-stack")
-    found = str(local) if local.exists() else shutil.which("tariff-stack")
-    assert found, "tariff-stack is not installed"
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "TARIFF_STACK_HOST": "127.0.0.1", "WEB_CONCURRENCY": "2"}
     log_path = tmp_path_factory.mktemp("serve") / "server.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([_executable(), *SERVE[1:]], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([tariff_stack_executable(), *SERVE[1:]], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -125,7 +109,7 @@ def test_serve_refuses_bad_tables_before_listening(tmp_path):
     shutil.copytree(default_dir(), tables, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     lists = tables / "measures/section_301/lists.yaml"
     lists.write_text(lists.read_text().replace('rate: "0.25"', "rate: 0.25", 1))
-    env = {**os.environ, "TARIFF_TABLES_DIR": str(tables), "PORT": str(_free_port())}
-    done = subprocess.run([_executable(), *SERVE[1:]], env=env, capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "TARIFF_TABLES_DIR": str(tables), "PORT": str(free_port())}
+    done = subprocess.run([tariff_stack_executable(), *SERVE[1:]], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert re.search(r"measures/section_301/lists\.yaml:\d+: .*would load as a float", done.stderr)

@@ -15,11 +15,11 @@ import time
 
 import pytest
 import requests
-from conftest import DUTY
+from conftest import DUTY, free_port, tariff_stack_executable
 
 from service.web.app import MAX_BODY_BYTES
 from service.web.worker import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
-from test_serve import SERVE, _executable, _free_port
+from test_serve import SERVE
 
 TIMEOUT = 20
 
@@ -28,7 +28,7 @@ class Server:
     """``tariff-stack serve`` on a free loopback port, its log in a file."""
 
     def __init__(self, log_path, workers: int = 2):
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = {**os.environ, "PORT": str(self.port), "TARIFF_STACK_HOST": "127.0.0.1",
@@ -36,7 +36,7 @@ class Server:
         env.pop("TARIFF_STACK_PUBLIC_URL", None)
         env.pop("TARIFF_STACK_TRUST_PROXY", None)
         self._log = open(log_path, "w")
-        self.proc = subprocess.Popen([_executable(), *SERVE[1:]], env=env, stdout=self._log,
+        self.proc = subprocess.Popen([tariff_stack_executable(), *SERVE[1:]], env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -234,8 +234,8 @@ def test_the_server_log_has_no_traceback(server):
 def test_serve_refuses_bad_settings_in_one_line(args, env, message):
     environ = {**os.environ, **env}
     if "PORT" not in env:
-        environ["PORT"] = str(_free_port())
-    done = subprocess.run([_executable(), *SERVE[1:], *args], env=environ, capture_output=True, text=True,
+        environ["PORT"] = str(free_port())
+    done = subprocess.run([tariff_stack_executable(), *SERVE[1:], *args], env=environ, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr

@@ -68,6 +68,17 @@ def is_empty(cells) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+def _header_and_body(rows: list, what: str) -> tuple[list, list, int]:
+    """The header row (leading empty rows are no header either), the rows under it without
+    the empty ones at the end, and how many of those were dropped."""
+    while rows and is_empty(rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise FileProblem(f"{what} is empty; it needs a header row")
+    header, body = rows[0], rows[1:]
+    return header, body, _drop_trailing_empty(body)
+
+
 def _drop_trailing_empty(rows: list) -> int:
     dropped = 0
     while rows and is_empty(rows[-1]):
@@ -139,13 +150,7 @@ def _read_text(path: str, text: str, encoding: str, label: str, score) -> Table:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
     except csv.Error as exc:
         raise FileProblem(f"{path}: not readable as {DELIMITERS[delimiter]}-separated text: {exc}") from None
-    # A leading run of empty rows is not a header either.
-    while rows and is_empty(rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise FileProblem(f"{path}: the file is empty; it needs a header row")
-    header, body = rows[0], rows[1:]
-    dropped = _drop_trailing_empty(body)
+    header, body, dropped = _header_and_body(rows, f"{path}: the file")
     return Table(header=header, rows=body, kind="csv", encoding=encoding, encoding_label=label,
                  delimiter=delimiter, sep_line=sep_line, trailing_empty=dropped)
 
@@ -191,12 +196,7 @@ def _read_xlsx(path: str, data: bytes, sheet: str | None) -> Table:
         more = f" and {len(unsaved) - 1} more" if len(unsaved) > 1 else ""
         raise FileProblem(f"{path}: sheet {name!r} cell {unsaved[0]}{more} holds a formula with no saved result; "
                           "open and save the workbook in Excel (or paste values), then price it again")
-    while rows and is_empty(rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise FileProblem(f"{path}: sheet {name!r} is empty; it needs a header row")
-    header, body = rows[0], rows[1:]
-    dropped = _drop_trailing_empty(body)
+    header, body, dropped = _header_and_body(rows, f"{path}: sheet {name!r}")
     # Excel's used range may run past the last column with anything in it.
     width = max([_last_used(header)] + [_last_used(row) for row in body])
     header = [_header_text(c) for c in header[:width]] + [""] * (width - len(header[:width]))

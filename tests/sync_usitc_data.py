@@ -84,3 +84,27 @@ def serve_usitc(routes, tables, rows=None, ch99=None, release=None, prefix: str 
     for start, end in chapter_ranges(tables.lines) + [CH99_RANGE]:
         part = [r for r in rows + ch99 if start <= r["htsno"][:len(start)] <= end]
         routes.route(export_url(prefix, start, end), json.dumps(part))
+
+
+def fast_retries():
+    """One retry, no back-off: a failing source fails at once (tests never sleep)."""
+    from urllib3.util.retry import Retry
+
+    return Retry(total=1, connect=1, read=1, status=1, backoff_factor=0, status_forcelist=(500, 502, 503, 504),
+                 allowed_methods=("GET",), raise_on_status=False)
+
+
+def run_options(srv, tmp_path, tables, **kw):
+    """RunOptions for a test: the loopback server, a state file and a report directory under ``tmp_path``."""
+    from service.sync.run import RunOptions
+
+    kw.setdefault("today", date(2026, 11, 30))
+    kw.setdefault("only", ("usitc",))
+    return RunOptions(tables=tables, out_dir=tmp_path / "report", state_path=tmp_path / "state.json",
+                      environ={"TARIFF_STACK_SOURCE_USITC": srv.url("/usitc"),
+                               "TARIFF_STACK_SOURCE_FEDERAL_REGISTER": srv.url("/fr"),
+                               "TARIFF_STACK_SOURCE_CSMS_WIDGET": srv.url("/csms"),
+                               "TARIFF_STACK_SOURCE_CSMS_RSS": srv.url("/csms-rss"),
+                               "TARIFF_STACK_SOURCE_H10": srv.url("/h10"),
+                               "TARIFF_STACK_SOURCE_TREASURY": srv.url("/treasury")},
+                      retries=fast_retries(), **kw)

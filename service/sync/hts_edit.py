@@ -51,10 +51,10 @@ def row_lines(args: dict, dash: int, end: str | None = None, newline: str = "\n"
 def apply_line_rate(tables_dir: Path, args: dict) -> list[str]:
     """Apply one ``line_rate`` draft to ``tables_dir``; return the files changed (relative paths)."""
     rel, path = _target_file(tables_dir, args)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")        # bytes: the file's line endings are kept as they are
     day = _date(args.get("from"), "from")
     row = _row_in_force(_line_entry(load_yaml(text, rel), args, rel), day, rel)
-    path.write_text(_edited(text, row, day, args), encoding="utf-8", newline="")
+    path.write_bytes(_edited(text, row, day, args).encode("utf-8"))
     return [rel]
 
 

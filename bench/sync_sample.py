@@ -1,6 +1,6 @@
 """A sample ``tariff-stack sync`` run against the recorded USITC answers, on loopback (no network).
 
-    python bench/sync_sample.py [--out bench/out/sync-sample]
+    python bench/sync_sample.py [--out bench/out/sync-sample]   # paths relative to the repository
 
 Starts the tests' ``SourceServer`` with the answers of ``tests/sync_fixtures/usitc/``
 (heading 8507 and chapter 99 rows as recorded; the other covered lines mirrored from
@@ -37,14 +37,16 @@ def scenario(tables) -> list[dict]:
 
 
 def main_sample(out: Path) -> int:
-    tables = load_tables()
+    os.chdir(ROOT)                     # the report names the tables and itself relative to the repository
+    tables = load_tables(ROOT / "tariff_tables")
     with SourceServer() as srv, tempfile.TemporaryDirectory() as tmp:
         serve_usitc(srv.routes, tables, scenario(tables), release=new_release("2026HTSRev22", "11/20/2026"))
         state = Path(tmp) / "state.json"
         state.write_text(json.dumps({"sources": {"usitc": {"checked_through": {
             "release": "2026HTSRev21", "date": "2026-10-07", "ch99_mentions": ""}}}, "validators": {}}))
         os.environ["TARIFF_STACK_SOURCE_USITC"] = srv.url("/usitc")
-        code = main(["sync", "--only", "usitc", "--out", str(out), "--state", str(state), "--today", "2026-11-30"])
+        code = main(["sync", "--only", "usitc", "--tables", "tariff_tables", "--out", str(out), "--state", str(state),
+                     "--today", "2026-11-30"])
     print((out / "report.md").read_text(encoding="utf-8"))
     print(f"exit code {code}", file=sys.stderr)
     return 0
@@ -52,5 +54,5 @@ def main_sample(out: Path) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "sync-sample"))
+    parser.add_argument("--out", default="bench/out/sync-sample")
     sys.exit(main_sample(Path(parser.parse_args().out)))

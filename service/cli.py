@@ -3,7 +3,7 @@
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
 Exit codes: 0 done; 1 a line could not be priced (bad input, not covered);
 2 a usage error, a file that cannot be read or written, or invalid tables;
-130 interrupted.
+130 interrupted.  ``sync`` has exit codes of its own (``tariff-stack sync --help``).
 """
 from __future__ import annotations
 

@@ -206,8 +206,8 @@ def test_apply_changes_only_the_inserted_lines(changed_rate_report):
     new = (copy / "hts" / "batteries.yaml").read_text().splitlines()
     diff = [d for d in difflib.ndiff(old, new) if d[:1] in "+-"]
     assert all(d.startswith("+ ") for d in diff), diff            # nothing removed or rewritten
-    assert [d.split(":")[0].strip("+ -") for d in diff] == ["to", "from", "general", "special", "cite", "checked",
-                                                             "confidence"]
+    assert [d.split(":")[0].strip("+ -") for d in diff] == ["to", "from", "general", "special", "cite", "url",
+                                                             "checked", "confidence"]
     assert '+         to: "2026-10-07"' in diff and '+       - from: "2026-10-07"' in diff
     assert out[0] == f"changed {copy / 'hts' / 'batteries.yaml'}"
 

@@ -182,6 +182,7 @@ def _draft_args(where: str, entry: str, row, general: str, special: str | None, 
         "general": general, "special": special or "",
         "cite": f"USITC, HTSUS {against.title or against.release} ({against.release}), subheading "
                 f"{htsmod.dotted(entry[:8])}: column 1 general {general}",
+        "url": against.url(entry),
         "checked": f"USITC reststop exportList of {against.release}, compared by tariff-stack sync on "
                    f"{against.today.isoformat()}; 'from' is the release's publication date ({start}), not a "
                    "stated effective date: check the change record before release",

@@ -9,7 +9,7 @@ the line and its rows (with their line numbers), never re-dumped.
 Arguments (all strings): ``path`` (relative to the tables directory, under
 ``hts/``), ``hts`` (the covered line, dotted; a statistical number finds its
 8-digit line), ``from`` (ISO date), ``general``, ``special`` (may be empty),
-``cite``, ``checked``, ``confidence``.
+``cite``, ``url`` and ``checked`` (may be empty), ``confidence``.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from service.model import hts as htsmod
 from service.tables.yamlsrc import Located, load as load_yaml
 
-ROW_KEYS = ("from", "to", "general", "special", "cite", "checked", "confidence")
+ROW_KEYS = ("from", "to", "general", "special", "cite", "url", "checked", "confidence")
 _TO_LINE = re.compile(r"^(?P<head>\s*to:\s*)(?P<value>[^#]*?)(?P<tail>\s*(#.*)?)$")
 
 
@@ -37,7 +37,8 @@ def quoted(text: str) -> str:
 def row_lines(args: dict, dash: int, end: str | None = None, newline: str = "\n") -> list[str]:
     """The text of a new rate row, its dash at column ``dash``."""
     keys = {"from": args["from"], "to": end, "general": args["general"], "special": args.get("special") or None,
-            "cite": args["cite"], "checked": args.get("checked") or None, "confidence": args["confidence"]}
+            "cite": args["cite"], "url": args.get("url") or None, "checked": args.get("checked") or None,
+            "confidence": args["confidence"]}
     pad = " " * (dash + 2)
     lines = []
     for key in ROW_KEYS:

@@ -85,7 +85,7 @@ def _context(tables: Tables, state: dict, opts: RunOptions, today: date) -> Sync
     verified = verified_against(tables)
     return SyncContext(tables=tables, coverage=coverage(tables), fetcher=Fetcher(state["validators"], opts.retries),
                        today=today, since={k: dict(v.get("checked_through") or {})
-                                           for k, v in state["sources"].items()},
+                                           for k, v in state["sources"].items() if isinstance(v, dict)},
                        environ=opts.environ, start=first_run_start(opts.since, verified, tables), verified=verified)
 
 
@@ -161,7 +161,7 @@ def _report(tables: Tables, ctx: SyncContext, results, breaker: dict, state: dic
     sources = []
     for r in results:
         doc = r.doc()
-        prev = state["sources"].get(r.source, {}).get("checked_through")
+        prev = (state["sources"].get(r.source) or {}).get("checked_through")
         sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc,
                         "since": dict(prev) if prev else {"start": ctx.start.isoformat()}})
     table_doc = {"directory": str(tables.directory), "version": tables.version, "as_of": tables.as_of.isoformat(),

@@ -296,3 +296,15 @@ def test_cli_sync_then_apply(srv, tmp_path, tables):
     bad = subprocess.run(base + ["--since", "2026-13-01", "--state", str(tmp_path / "s.json")],
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "--since '2026-13-01' is not a date" in bad.stderr
+
+
+def test_a_defect_in_one_source_does_not_cost_the_others_their_report(srv, tmp_path, tables, monkeypatch):
+    def broken(ctx):
+        return {}["missing"]
+
+    monkeypatch.setitem(runmod.SOURCE_RUNNERS, "federal_register", broken)
+    serve_usitc(srv.routes, tables)
+    report, _, js = run_sync(run_options(srv, tmp_path, tables, only=("usitc", "federal_register")))
+    doc = json.loads(js.read_text())
+    assert report.exit_code == EXIT_PARTIAL and [s["ok"] for s in doc["sources"]] == [True, False]
+    assert doc["sources"][1]["error"]["reason"] == "internal error, please report it: KeyError: 'missing'"

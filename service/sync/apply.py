@@ -43,6 +43,8 @@ def apply_findings(report_path: Path, ids, tables_dir: Path | None = None, full_
     tables_dir = Path(tables_dir) if tables_dir else default_dir()
     try:
         findings = chosen_findings(read_report(report_path), ids)
+        if not (tables_dir / "meta.yaml").is_file():
+            raise ApplyError(f"{tables_dir} is not a tables directory (no meta.yaml)")
         with tempfile.TemporaryDirectory(prefix="tariff-stack-apply-") as tmp:
             copy = Path(tmp) / "tables"
             shutil.copytree(tables_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -54,6 +56,9 @@ def apply_findings(report_path: Path, ids, tables_dir: Path | None = None, full_
         return 2
     except TableError as exc:
         _table_errors(exc, err)
+        return 2
+    except OSError as exc:
+        err(f"tariff-stack sync --apply: {exc}")
         return 2
     for rel in changed:
         out(f"changed {tables_dir / rel}")

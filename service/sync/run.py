@@ -28,6 +28,7 @@ from service.sync.coverage import Coverage, coverage
 from service.sync.findings import SourceError, SourceResult
 from service.sync.http import RETRIES, Fetcher
 from service.sync.report import TITLES, Report, write_report
+from service.sync.sources import SOURCES
 from service.sync.state import DEFAULT as DEFAULT_STATE, load_state, save_state
 from service.tables.load import load_tables
 from service.tables.tables import Tables
@@ -123,6 +124,9 @@ def _run_one(name: str, ctx: SyncContext, progress) -> tuple[SourceResult, dict]
         result = SOURCE_RUNNERS[name](ctx)
     except SourceError as exc:
         result = SourceResult(name, error=exc)
+    except Exception as exc:  # noqa: BLE001 -- a defect in one source must not cost the others their report
+        result = SourceResult(name, error=SourceError(name, ctx.base(name) if name in SOURCES else name,
+                                                      f"internal error, please report it: {type(exc).__name__}: {exc}"))
     result.requests = result.requests or fetcher.requests - before[0]
     result.not_modified = result.not_modified or fetcher.not_modified - before[1]
     earned = {u: v for u, v in fetcher.validators.items() if before[2].get(u) != v}

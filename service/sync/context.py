@@ -18,6 +18,11 @@ class SyncContext:
     today: date
     since: dict = field(default_factory=dict)    # source name -> what the last run saw (state["sources"][name])
     environ: dict | None = None                   # for base URLs; None means os.environ
+    # A source with no ``since`` (its first run) starts from ``start``: ``--since``, else the
+    # tables' meta ``verified_against``, else their as-of date.  ``verified`` is the tables'
+    # ``verified_against`` as a flat dict of strings ({} when the tables do not say).
+    start: date | None = None
+    verified: dict = field(default_factory=dict)
 
     def base(self, name: str) -> str:
         return base_url(name, self.environ)

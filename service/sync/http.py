@@ -42,7 +42,8 @@ class Fetcher:
 
     def get(self, source: str, url: str, params=None, conditional: bool = False) -> requests.Response | None:
         """The response, or None when a conditional request answered 304 Not Modified."""
-        headers = self._conditional_headers(url) if conditional else {}
+        key = request_url(url, params)
+        headers = self._conditional_headers(key) if conditional else {}
         self.requests += 1
         try:
             resp = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
@@ -55,7 +56,7 @@ class Fetcher:
             raise SourceError(source, resp.url, f"HTTP {resp.status_code}")
         if len(resp.content) > MAX_BYTES:
             raise SourceError(source, resp.url, f"answer of {len(resp.content)} bytes is larger than {MAX_BYTES}")
-        self._remember(url, resp)
+        self._remember(key, resp)
         return resp
 
     def get_json(self, source: str, url: str, params=None, conditional: bool = False):
@@ -86,6 +87,14 @@ class Fetcher:
         etag, modified = resp.headers.get("ETag"), resp.headers.get("Last-Modified")
         if etag or modified:
             self.validators[url] = {"etag": etag, "last_modified": modified}
+
+
+def request_url(url: str, params=None) -> str:
+    """The URL with its query string, as sent: validators are kept per URL *and* query
+    (two ranges of one endpoint are two resources)."""
+    if not params:
+        return url
+    return requests.Request("GET", url, params=params).prepare().url
 
 
 def content_type(resp: requests.Response) -> str:

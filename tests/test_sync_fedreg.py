@@ -5,6 +5,7 @@ The source base points at the test server; no test sleeps or reads the real netw
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
@@ -281,3 +282,34 @@ def test_pagination_is_bounded_and_the_rest_waits_for_the_next_run(tables, cov, 
     result = fedreg.run(context(tables, cov, server, {"federal_register": SINCE}))
     assert [urlsplit(p).path for p, _ in server.routes.requests].count("/fr/api/v1/documents") == 0
     assert result.checked_through["through"] == "2025-05-28" and "stopped after 1 pages" in result.checked_through["note"]
+
+
+def test_a_notice_covering_several_cases_is_not_attributed(tables, cov, server):
+    page = server.routes.answers["/fr/api/v1/documents.json"].body.decode().replace(
+        '"A-570-053"', '"A-570-053", "A-580-916"')
+    server.routes.route("/fr/api/v1/documents.json", page)
+    result = adcvd.run(context(tables, cov, server, {"adcvd": SINCE}))
+    [foil] = by_url_part(result.findings, "2024-26167")
+    assert foil.severity == "review" and "covers several cases (A-570-053, A-580-916)" in foil.detail
+    assert not [f for f in result.findings if f.kind == "cash_deposit_rate"]
+
+
+@pytest.mark.parametrize("title, named", [
+    ("Further Modifying the Reciprocal Tariff Rates To Reflect Ongoing Discussions", ("IEEPA",)),
+    ("Imposing Duties To Address the Flow of Illicit Drugs Across Our Northern Border", ("IEEPA",)),
+    ("Adjusting Imports of Copper Into the United States", ("Section 232",)),
+    ("Notice of Action Pursuant to Section 301: China's Targeting of the Semiconductor Industry", ("Section 301",)),
+    ("Agency Information Collection Activities; Cargo Manifest", ()),
+])
+def test_programs_named_in_titles(cov, title, named):
+    assert fedreg.programs_named(title, cov.programs) == named
+
+
+def test_a_presidential_document_on_tariffs_passes_the_cheap_filter(tables, cov, server):
+    doc = fedreg.Document("2026-99999", "Implementing Certain Tariff-Related Elements of a Trade Agreement",
+                          "Presidential Document", "", "", date(2026, 11, 25), None, "", "", "", (), ())
+    ctx = context(tables, cov, server)
+    assert fedreg.relevant(ctx, doc, fedreg.adcvd_products(tables)) == (
+        "tariffs, duties or imports (a presidential document)",)
+    notice = dataclasses.replace(doc, type="Notice")
+    assert fedreg.relevant(ctx, notice, fedreg.adcvd_products(tables)) == ()

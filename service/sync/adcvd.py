@@ -52,6 +52,7 @@ NAME_COLUMN = re.compile(r"exporter|producer|company|manufacturer", re.I)
 FOOTNOTE = re.compile(r"\\\d+\\")
 ROW = re.compile(r"^(?P<name>.*?)[\s.]+(?P<pct>\d{1,4}\.\d{2})\s*(?:percent|%)?\s*$")
 MAX_NAME_LINES = 4     # a name wrapped over more lines than this is prose, not a table row
+CASE_LINE = re.compile(r"^\s*\[[AC]-\d{3}-\d{3}(?:,\s*[AC]-\d{3}-\d{3})*\]\s*$", re.M)
 RESIDUAL = re.compile(r"\b[A-Za-z]+-wide\s+entity\b|\ball[- ]others?\b", re.I)
 NO_DRAFT = ("No draft: the new dated value needs the reviewer's choice of exporters, value base and citation. "
             "Scope is never automatic: the HTS numbers of an AD/CVD order are for convenience; its written "
@@ -225,10 +226,10 @@ def notice_findings(ctx: SyncContext, doc, budget: fedreg.TextBudget) -> list[Fi
 
 
 def text_findings(ctx, doc, kind: Kind, cases, text: str) -> list[Finding]:
-    tables = parse_rate_tables(text)
-    if len(cases) > 1:
-        return [review_finding(ctx, doc, kind, f"names several cases in the tables ({', '.join(cases)}); "
-                               "rates are not attributed to a case mechanically, read the notice", text)]
+    tables, several = parse_rate_tables(text), sorted(set(cases) | same_type_cases(doc, text, cases[0]))
+    if len(several) > 1:
+        return [review_finding(ctx, doc, kind, f"covers several cases ({', '.join(several)}); its rates are "
+                               "not attributed to a case mechanically, read the notice", text)]
     wanted = "subsidy" if cases[0].startswith("C-") else "dumping"
     matching = [t for t in tables if t.kind == wanted]
     if not matching:
@@ -238,6 +239,13 @@ def text_findings(ctx, doc, kind: Kind, cases, text: str) -> list[Finding]:
         return [review_finding(ctx, doc, kind, "preliminary results of a review do not change cash "
                                f"deposits (the final results will); preliminary rates: {rates}", text)]
     return [f for t in matching for f in rate_findings(ctx, doc, kind, cases[0], t)]
+
+
+def same_type_cases(doc, text: str, case: str) -> set[str]:
+    """The AD (or CVD) cases a notice covers: its dockets and the bracketed case line under its agency heading."""
+    heading = CASE_LINE.search(text[:6000])
+    named = CASE.findall(" ".join(doc.dockets) + " " + (heading.group(0) if heading else ""))
+    return {c for c in named if c[0] == case[0]}
 
 
 def uncovered_order(ctx, doc, kind: Kind | None, budget) -> list[Finding]:

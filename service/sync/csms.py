@@ -60,19 +60,19 @@ class Message:
 
 # --- the feeds --------------------------------------------------------------------------------------------------
 
-def fetch(ctx: SyncContext, url: str, what: str) -> str:
-    """The body of an answer that is not an HTML page (both feeds answer errors with HTML pages)."""
+def fetch(ctx: SyncContext, url: str, what: str):
+    """An answer that is not an HTML page (both feeds answer errors with HTML pages)."""
     resp = ctx.fetcher.get(SOURCE, url)
     head = resp.content[:300].lstrip().lower()
     if content_type(resp) == "text/html" or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(SOURCE, resp.url, f"answered an HTML page ({content_type(resp) or 'no content type'}), "
                                             f"expected {what}")
-    return resp.text
+    return resp
 
 
 def read_widget(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(WIDGET)}/0.json"
-    items = widget_items(url, fetch(ctx, url, "the widget's JSONP"))
+    items = widget_items(url, fetch(ctx, url, "the widget's JSONP").text)
     out = []
     for item in items:
         found = SUBJECT.match(str(item.get("subject") or "")) if isinstance(item, dict) else None
@@ -106,9 +106,9 @@ def widget_date(text) -> date | None:
 
 def read_rss(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(RSS)}/feed.rss"
-    body = fetch(ctx, url, "an RSS feed")
+    body = fetch(ctx, url, "an RSS feed").content
     try:
-        root = SafeET.fromstring(body.encode("utf-8"))
+        root = SafeET.fromstring(body)
     except (SafeET.ParseError, DefusedXmlException) as exc:
         raise SourceError(SOURCE, url, f"the RSS feed is not well-formed or safe XML: {exc}") from None
     if root.tag != "rss" or root.find("channel") is None:

@@ -49,10 +49,12 @@ PROGRAMS = {
     "section_232": ("Section 232", r"\bSection\s+232\b|\bAdjusting\s+Imports\s+of\b"),
     "section_122": ("Section 122", r"\bSection\s+122\b"),
     "section_338": ("Section 338", r"\bSection\s+338\b"),
-    "ieepa_fentanyl": ("IEEPA", IEEPA),
-    "ieepa_reciprocal": ("IEEPA", IEEPA),
+    "ieepa_fentanyl": ("IEEPA", IEEPA + r"|Flow\s+of\s+Illicit\s+Drugs|Synthetic\s+Opioid"),
+    "ieepa_reciprocal": ("IEEPA", IEEPA + r"|\bReciprocal\s+Tariff"),
     "ieepa_other": ("IEEPA", IEEPA),
 }
+# A presidential document on tariffs, duties or imports passes the filter whatever program it names.
+PRESIDENTIAL_TRADE = re.compile(r"\b(?:Tariffs?|Duties|Duty|Imports?)\b", re.I)
 ADCVD_TERMS = re.compile(r"Antidumping|Countervailing|Less[- ]Than[- ]Fair[- ]Value|Administrative\s+Review"
                          r"|Sunset\s+Review|Circumvention|Scope\s+Ruling|Changed\s+Circumstances", re.I)
 STOP_WORDS = frozenset({"certain", "products", "product", "from", "the", "of", "and", "or", "in", "on", "with",
@@ -318,6 +320,8 @@ def relevant(ctx: SyncContext, doc: Document, products) -> tuple[str, ...]:
     reasons = list(programs_named(text, cov.programs))
     reasons += [f"case {c}" for c in cases_named(cov, doc)]
     reasons += ["an AD/CVD product in the tables"] if adcvd_product_named(doc, products) else []
+    if doc.type == "Presidential Document" and PRESIDENTIAL_TRADE.search(doc.title) and not reasons:
+        reasons.append("tariffs, duties or imports (a presidential document)")
     reasons += [f"heading {h}" for h in cov.headings_named(text)]
     reasons += ["a covered HTS code"] if cov.lines_named(text) else []
     return tuple(reasons)

@@ -164,13 +164,13 @@ def merge(merged: dict[int, Message], msg: Message) -> None:
 
 # --- what is new, and what it cites -----------------------------------------------------------------------------
 
-def is_new(msg: Message, state: dict, as_of: date) -> bool:
+def is_new(msg: Message, state: dict, first_run_from: date) -> bool:
     if str(state.get("message") or "").isdigit():
         return msg.number > int(state["message"])
     try:
         since = date.fromisoformat(state["date"])
     except (KeyError, TypeError, ValueError):
-        since = as_of
+        since = first_run_from
     return msg.published is None or msg.published >= since
 
 
@@ -239,7 +239,7 @@ def checked_through(messages: dict[int, Message], state: dict, new: int, flagged
 def run(ctx: SyncContext) -> SourceResult:
     state, before = dict(ctx.since.get(SOURCE) or {}), ctx.fetcher.requests
     messages, failures = read_feeds(ctx)
-    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, ctx.tables.as_of)]
+    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, ctx.start or ctx.tables.as_of)]
     budget = fedreg.TextBudget(MAX_BULLETINS)
     findings = [f for f in (message_finding(ctx, m, budget) for m in new) if f]
     through = checked_through(messages, state, len(new), len(findings), failures)

@@ -196,11 +196,12 @@ def on_site(base: str, url: str) -> str | None:
 # --- since, and what the last run saw ---------------------------------------------------------------------------
 
 def start_date(ctx: SyncContext, state: dict) -> date:
-    """The last run's ``through`` date (read again: documents of that day not yet seen are new), else the as-of date."""
+    """The last run's ``through`` date (read again: documents of that day not yet seen are new), else the
+    first-run start (``--since``, the tables' ``verified_against``, or their as-of date: ``ctx.start``)."""
     try:
         return date.fromisoformat(state["through"])
     except (KeyError, TypeError, ValueError):
-        return ctx.tables.as_of
+        return ctx.start or ctx.tables.as_of
 
 
 def unseen(docs: list[Document], state: dict, since: date) -> list[Document]:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from service.sync import usitc
+from service.sync import adcvd, csms, fedreg, usitc
 from service.sync.context import SyncContext
 from service.sync.coverage import Coverage, coverage
 from service.sync.findings import SourceError, SourceResult
@@ -36,6 +36,9 @@ from service.tables.tables import Tables
 # Source name -> run(ctx) -> SourceResult.  Adding a source is one line here.
 SOURCE_RUNNERS = {
     "usitc": usitc.run,
+    "federal_register": fedreg.run,
+    "adcvd": adcvd.run,
+    "csms": csms.run,
 }
 EXIT_NOTHING, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_BREAKER = 0, 1, 2, 3, 4
 MAX_CHANGE_SHARE = Decimal("0.20")

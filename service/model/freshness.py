@@ -63,7 +63,8 @@ class Freshness:
     def warning(self) -> str | None:
         if not self.stale:
             return None
-        return (f"tables as of {self.as_of} are {self.age_days} days old (limit {self.limit}): {NOT_IN_TABLES}; "
+        days = "day" if self.age_days == 1 else "days"
+        return (f"tables as of {self.as_of} are {self.age_days} {days} old (limit {self.limit}): {NOT_IN_TABLES}; "
                 f"check for newer tables, or set {MAX_AGE_ENV} to accept them")
 
 
@@ -81,3 +82,9 @@ def range_after_as_of(start: date, end: date, as_of: date) -> str | None:
         return None
     first = max(start, as_of + timedelta(days=1))
     return (f"entry dates {first} to {last} are after the tables' as-of date {as_of}: {NOT_IN_TABLES}")
+
+
+def from_settings(as_of: date, environ, today: date | None = None) -> Freshness:
+    """The freshness of tables as of ``as_of`` under the settings ``environ`` (the limit) on ``today``
+    (default: :func:`today_utc`, looked up on each call)."""
+    return Freshness(as_of, today if today is not None else today_utc(), max_age_days(environ.get(MAX_AGE_ENV)))

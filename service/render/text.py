@@ -11,7 +11,8 @@ def render_text(result: dict) -> str:
     """The quote document of :func:`~service.engine.quote.quote` as a table with its notes."""
     head = (f"{result['hts']}  {result['description']}\n"
             f"origin {result['origin']} ({result['origin_name']})  entry {result['entry_date']}  "
-            f"customs value {result['customs_value']} {result['currency']}  tables {result['tables_version']}")
+            f"customs value {result['customs_value']} {result['currency']}  tables {result['tables_version']}"
+            + (f" as of {result['as_of']} ({result['age_days']} days old)" if "as_of" in result else ""))
     rows = [(layer["program"], layer["heading"], layer["rate"], layer["value_base"], layer["base_amount"],
              layer["duty"], layer["confidence"]) for layer in result["layers"]]
     rows.append(("total", "", result["effective_rate"], "", result["customs_value"], result["total_duty"], ""))

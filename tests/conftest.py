@@ -118,6 +118,11 @@ def _contract_request(request):
 @pytest.fixture(scope="session")
 def client(app, openapi):
     """A test client that validates every response against openapi.yaml."""
+    return contract_client(app, openapi)
+
+
+def contract_client(app, openapi):
+    """A test client of ``app`` that validates every response against openapi.yaml."""
     from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
     from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 

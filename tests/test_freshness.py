@@ -8,13 +8,13 @@ the tests below give each app its own ``CLOCK`` (or patch ``today_utc`` for the 
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 import yaml
 from conftest import CONTRACT, DUTY, contract_client, shipped_tables, url
+from test_sheet_outputs import parse as parse_table
 
 from service.cli import main
 from service.engine.line_input import parse_line
@@ -276,9 +276,7 @@ def test_tabular_forms_carry_the_stamp_in_headers_and_stay_safe_to_sum(client_on
     text = r.get_data(as_text=True)
     if fmt == "html":
         assert text.count("<table>") == 1 and text.index("</table>") < text.index('<p id="tables">')
-        rows = _html_rows(text)
-    else:
-        rows = list(csv.DictReader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t"))
+    rows = parse_table(fmt, text)
     assert len(rows) == len(doc["layers"])   # no stamp row
     assert sum(Decimal(x["duty"]) for x in rows) == Decimal(doc["total_duty"])
     assert rows[0]["warnings"].endswith(doc["warnings"][-1]) and doc["warnings"][-1].startswith(stale_text(40, 30))
@@ -298,33 +296,6 @@ def test_the_compare_table_has_its_warnings_column(client):
             "domestic": {"delivered_price": "1200"}}
     rows = list(csv.DictReader(io.StringIO(client.post("/v1/compare.csv", json=body).get_data(as_text=True))))
     assert late_text(AS_OF + DAY) in rows[0]["warnings"] and rows[1]["warnings"] == ""
-
-
-class _Cells(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.rows, self._cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.rows[-1].append(self._cell)
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-
-def _html_rows(text):
-    parser = _Cells()
-    parser.feed(text)
-    return [dict(zip(parser.rows[0], row)) for row in parser.rows[1:]]
 
 
 # ------------------------------------------------------------ the CLI

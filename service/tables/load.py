@@ -10,7 +10,7 @@ is reported, not only the first (:class:`~service.model.errors.TableErrors`).
 Layout (paths relative to the tables directory), one reader per kind in
 :mod:`service.tables.readers`::
 
-    meta.yaml             version, as-of date, coverage start
+    meta.yaml             version, as-of date, coverage start, what they were verified against
     countries.yaml        country aliases and named groups (EU, USMCA, ...)
     programs.yaml         programs (filing order) and special tariff programs
     hts/*.yaml            covered HTSUS lines with dated column 1 rates

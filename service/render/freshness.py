@@ -32,9 +32,10 @@ def stamped(doc: dict, fresh: Freshness, warn: bool = True) -> dict:
 
 def stamp_line(version: str, fresh: Freshness) -> str:
     """One line for a page or a terminal: version, as-of date, age and limit, and the warning if stale."""
-    text = f"Tables {version} as of {fresh.as_of} ({_days(fresh.age_days)} old; limit {_days(fresh.limit)})."
+    text = f"Tables {version} as of {fresh.as_of} ({days(fresh.age_days)} old; limit {days(fresh.limit)})."
     return text + (f" Warning: {fresh.warning}." if fresh.warning else "")
 
 
-def _days(n: int) -> str:
+def days(n: int) -> str:
+    """``1 day``, ``2 days``."""
     return f"{n} day" if n in (1, -1) else f"{n} days"

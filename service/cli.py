@@ -1,6 +1,8 @@
 """Command line: ``tariff-stack quote``, ``check``, ``price``, ``hts`` and ``serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
+``TARIFF_STACK_MAX_TABLE_AGE_DAYS`` (default 30): tables older than this many
+days make every answer (a quote, ``check``, ``price``) carry a warning.
 Exit codes: 0 done; 1 a line could not be priced (bad input, not covered);
 2 a usage error, a file that cannot be read or written, or invalid tables;
 130 interrupted.  ``sync`` has exit codes of its own (``tariff-stack sync --help``).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import date
@@ -20,10 +23,12 @@ from tqdm import tqdm
 from service.version import __version__
 from service.model import hts as hts_codes
 from service.model.errors import InputError, NotCovered, TableError
+from service.model.freshness import from_settings
 from service.tables.load import load_tables
 from service.engine.compile import compile_tables
 from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
+from service.render.freshness import stamp_line, stamped
 from service.render.pricing_file import price_path
 from service.render.tabular_files import FileProblem
 from service.render.text import render_text
@@ -142,7 +147,10 @@ def _sync(args) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0],
+                                     epilog="Environment: TARIFF_TABLES_DIR (another tables directory); "
+                                            "TARIFF_STACK_MAX_TABLE_AGE_DAYS (default 30): tables older than "
+                                            "this many days make every answer carry a warning.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _quote_args(sub)
@@ -188,7 +196,7 @@ def _line_from_args(args) -> dict:
 
 def _quote(tables, args) -> int:
     line = parse_line(_line_from_args(args), tables.aliases, known_facts(tables))
-    result = with_readings(quote(tables, line), line)
+    result = stamped(with_readings(quote(tables, line), line), _freshness(tables))
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 
@@ -203,16 +211,25 @@ def _check(tables, args, loaded: float) -> int:
             compiled = compile_tables(tables, progress=bar.update)
         summary += f"; compiled {compiled} line/origin/date quotes"
     print(summary)
+    print(stamp_line(tables.version, _freshness(tables)))
     return 0
+
+
+def _freshness(tables):
+    """The tables' age against TARIFF_STACK_MAX_TABLE_AGE_DAYS, today (UTC)."""
+    return from_settings(tables.as_of, os.environ)
 
 
 def _price(tables, args) -> int:
     def progress(total):
         return tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr)
 
+    fresh = _freshness(tables)
     summary = price_path(tables, args.file, args.output, progress, sheet=args.sheet)
     for line in summary.lines():
         print(line, file=sys.stderr)
+    if fresh.warning:
+        print(f"warning: {fresh.warning}", file=sys.stderr)
     return 1 if summary.failed else 0
 
 

@@ -19,7 +19,7 @@ from service.sync import run as runmod
 from service.sync.apply import apply_findings
 from service.sync.findings import Finding, SourceResult, Touches
 from service.sync.hts_edit import EditError, apply_line_rate
-from service.sync.run import EXIT_BREAKER, EXIT_FINDINGS, EXIT_PARTIAL, first_run_start, run_sync, verified_against
+from service.sync.run import EXIT_BREAKER, EXIT_FINDINGS, EXIT_PARTIAL, last_seen, run_sync, verified_seeds
 
 
 @pytest.fixture(scope="module")
@@ -137,29 +137,24 @@ def test_report_json_shape(srv, tmp_path, tables):
     assert md.read_text().startswith("# Tariff tables sync report")
 
 
-class _Verified:
-    def __init__(self):
-        self.hts_release = "2026HTSRev21"
-        self.federal_register = "2026-11-27"
+def test_first_run_starts_from_what_the_tables_were_verified_against(tables):
+    # meta.yaml: HTS 2026HTSRev21 (2026-10-07), Federal Register through 2026-09-14, CSMS #69851916 (2026-09-11)
+    seen = last_seen(tables, {"sources": {}, "validators": {}}, None)
+    assert seen["usitc"] == {"release": "2026HTSRev21", "date": "2026-10-07"}
+    assert seen["federal_register"] == seen["adcvd"] == {"through": "2026-09-14"}
+    assert seen["csms"] == {"message": "69851916", "date": "2026-09-11"}
 
 
-@pytest.mark.parametrize("value, expected", [
-    (None, {}),
-    ({"hts_release": "2026HTSRev21", "federal_register": date(2026, 11, 27)},
-     {"hts_release": "2026HTSRev21", "federal_register": "2026-11-27"}),
-    (_Verified(), {"hts_release": "2026HTSRev21", "federal_register": "2026-11-27"}),
-])
-def test_verified_against_is_read_in_any_form(tables, value, expected):
-    fake = dataclasses.replace(tables)
-    fake.verified_against = value
-    assert verified_against(fake) == expected
+def test_state_wins_over_the_seeds_and_since_replaces_them(tables):
+    state = {"sources": {"csms": {"checked_through": {"message": "70000001", "date": "2026-11-01"}}}, "validators": {}}
+    assert last_seen(tables, state, None)["csms"] == {"message": "70000001", "date": "2026-11-01"}
+    # --since: first runs start from ctx.start (the date given), not from the seeds; a source with state keeps it
+    assert last_seen(tables, state, date(2026, 1, 5)) == {"csms": {"message": "70000001", "date": "2026-11-01"}}
 
 
-def test_first_run_start(tables):
-    assert first_run_start(date(2026, 1, 5), {"federal_register": "2026-11-27"}, tables) == date(2026, 1, 5)
-    assert first_run_start(None, {"federal_register": "2026-11-27", "hts": "2026HTSRev21",
-                                  "csms": "2026-11-20"}, tables) == date(2026, 11, 27)
-    assert first_run_start(None, {}, tables) == tables.as_of
+def test_tables_without_verified_against_have_no_seeds(tables):
+    fake = dataclasses.replace(tables, verified_against=None)
+    assert verified_seeds(fake) == {}
 
 
 def test_unknown_source_is_refused():
@@ -286,7 +281,8 @@ def test_cli_sync_then_apply(srv, tmp_path, tables):
     done = subprocess.run(base + ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "s.json"),
                                   "--today", "2026-11-30", "--only", "usitc"], capture_output=True, text=True, env=env)
     assert done.returncode == 1, done.stderr
-    assert "sync: usitc: 3 findings (15 requests, 0 not modified)" in done.stderr
+    # no release finding: the served release is the one meta.yaml says the tables were verified against
+    assert "sync: usitc: 2 findings (15 requests, 0 not modified)" in done.stderr
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     finding = next(f["id"] for f in doc["findings"] if f["kind"] == "column1_rate")
     applied = subprocess.run(base + ["--apply", str(tmp_path / "out" / "report.json"), "--finding", finding],

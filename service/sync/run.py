@@ -86,36 +86,36 @@ def run_sync(opts: RunOptions, progress=lambda line: None) -> tuple[Report, Path
 
 
 def _context(tables: Tables, state: dict, opts: RunOptions, today: date) -> SyncContext:
-    verified = verified_against(tables)
+    verified = tables.verified_against.as_dict() if tables.verified_against else {}
     return SyncContext(tables=tables, coverage=coverage(tables), fetcher=Fetcher(state["validators"], opts.retries),
-                       today=today, since={k: dict(v.get("checked_through") or {})
-                                           for k, v in state["sources"].items() if isinstance(v, dict)},
-                       environ=opts.environ, start=first_run_start(opts.since, verified, tables), verified=verified)
+                       today=today, since=last_seen(tables, state, opts.since), environ=opts.environ,
+                       start=opts.since or tables.as_of, verified=verified)
 
 
-def verified_against(tables: Tables) -> dict:
-    """The tables' meta ``verified_against`` as a flat dict of strings ({} when absent), whatever its form."""
-    value = getattr(tables, "verified_against", None)
-    if value is None:
+def last_seen(tables: Tables, state: dict, since: date | None) -> dict:
+    """Per source, what the last run saw.  A source's first run (no state) starts from ``--since`` when given
+    (the source then reads ``ctx.start``), else from what ``meta.yaml`` says the tables were verified against."""
+    seen = {} if since else verified_seeds(tables)
+    for name, entry in state["sources"].items():
+        if isinstance(entry, dict) and entry.get("checked_through"):
+            seen[name] = dict(entry["checked_through"])
+    return seen
+
+
+def verified_seeds(tables: Tables) -> dict:
+    """``verified_against`` in each source's own ``checked_through`` terms: the release, FR date and CSMS
+    message the tables were checked against count as seen."""
+    va = tables.verified_against
+    if va is None:
         return {}
-    if dataclasses.is_dataclass(value):
-        value = dataclasses.asdict(value)
-    elif not isinstance(value, dict):
-        value = dict(getattr(value, "__dict__", {}))
-    return {str(k): (v.isoformat() if isinstance(v, date) else str(v)) for k, v in value.items() if v is not None}
-
-
-def first_run_start(since: date | None, verified: dict, tables: Tables) -> date:
-    """``--since``, else the newest date in ``verified_against``, else the tables' as-of date."""
-    if since:
-        return since
-    dates = []
-    for v in verified.values():
-        try:
-            dates.append(date.fromisoformat(v[:10]))
-        except ValueError:
-            pass
-    return max(dates) if dates else tables.as_of
+    seeds = {"usitc": {"release": va.hts_release.name, "date": va.hts_release.date.isoformat()}}
+    if va.federal_register_through.date:
+        through = {"through": va.federal_register_through.date.isoformat()}
+        seeds["federal_register"], seeds["adcvd"] = through, dict(through)
+    if va.csms_through.message:
+        seeds["csms"] = {"message": va.csms_through.message,
+                         "date": va.csms_through.date.isoformat() if va.csms_through.date else ""}
+    return seeds
 
 
 def _run_one(name: str, ctx: SyncContext, progress) -> tuple[SourceResult, dict]:

@@ -88,11 +88,8 @@ def _get(ctx, url: str, reuse: bool):
 
 
 def _previous(ctx, prev: dict) -> str | None:
-    """The release the last sync saw, else the one the tables say they were verified against."""
-    if prev.get("release"):
-        return prev["release"]
-    named = [v for v in ctx.verified.values() if isinstance(v, str) and RELEASE_NAME.match(v.strip())]
-    return named[0].strip() if named else None
+    """The release the last sync saw (on a first run: the one ``meta.yaml`` says the tables were verified against)."""
+    return prev.get("release") or None
 
 
 def _listed(listing, name: str, title: str, previous: str | None, url: str):

@@ -121,6 +121,16 @@ def test_a_day_h10_now_publishes_differently_is_a_change_finding(cut_tables, ser
     assert changed[0].effective == date(2026, 9, 1)
 
 
+def test_a_trailing_nd_day_waits_for_a_later_figure(cut_tables, server):
+    """ND after the last figure may be a day not yet published: it is not drafted as "no rate certified"."""
+    body = (FIXTURES / "fx" / "h10_daily_package.csv").read_text(encoding="utf-8")
+    last = body.rstrip("\n").rsplit("\n", 1)[1]
+    assert last.startswith("2026-09-25,")
+    server.routes.route(H10_PATH, body.replace(last, "2026-09-25,ND,ND,ND,ND,ND"), content_type="text/csv")
+    args = by_currency(sync(cut_tables, server))["CNY"][0].draft.args
+    assert args["rates"].endswith("2026-09-24=6.7128") and args["to"] == "2026-09-25"
+
+
 def test_nd_is_no_rate_when_the_csv_is_read():
     text = (FIXTURES / "fx" / "h10_daily_package.csv").read_text(encoding="utf-8")
     series = fx_source.parse_h10(text, "u")["H10/H10/RXI_N.B.CH"]

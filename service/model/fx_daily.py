@@ -1,30 +1,34 @@
 """The rate of the date of exportation, chosen by the legal rule from daily certified rates.
 
-The law (sources and how far each point was checked: ``tariff_tables/fx/README.md``):
+The law, quoted (sources: stored eCFR copies of 19 CFR part 159, current through 2024-10-31
+and 2026-04-05, and the U.S. Code; ``tariff_tables/fx/README.md`` names them), each point
+rated as checked:
 
-* 31 U.S.C. 5151(a)(2): "when merchandise is exported on a day that banks are
-  generally closed in New York, the buying rate at noon on the last prior
-  business day is deemed to be the buying rate at noon on the day the
-  merchandise is exported."  Here: a day without a certified rate (a weekend,
-  or a day H.10 marks ``ND``) takes the rate of the last prior day that has one.
-* 19 CFR 159.34(a): for the currencies of the listed countries (Canada, Japan,
-  Mexico, People's Republic of China and others; the euro-area *national*
-  currencies, not the euro by name) the quarterly rate is "the rate or rates
-  first certified by the Federal Reserve Bank of New York for such foreign
-  currency for a day in that quarter".
-* 19 CFR 159.34(b)(2): "If the certified daily rate for the date of exportation
-  varies by 5 percent or more from the certified quarterly rate, ... such
-  certified daily rate shall be used".  The regulation does not say how the
-  variation is measured; this module divides the difference by the certified
-  daily rate, the method 19 CFR 159.33 prescribes for the 5 percent test of a
-  proclaimed rate ("the difference between the two rates shall be divided by
-  the certified rate"), in the quote H.10 publishes (a reading, not confirmed).
-* 19 CFR 159.35 / 31 U.S.C. 5151(d)(1): other currencies (Korea among them) use
-  the certified daily rate for the date of exportation.
+* 19 CFR 159.31 (confirmed): "no rate or rates of exchange shall be used to convert foreign
+  currency for Customs purposes other than a proclaimed rate or certified rate or rates."
+* 31 U.S.C. 5151(a)(2) (confirmed): "when merchandise is exported on a day that banks are
+  generally closed in New York, the buying rate at noon on the last prior business day is
+  deemed to be the buying rate at noon on the day the merchandise is exported."  Here a day
+  without a certified figure (a weekend, or a weekday H.10 marks ``ND``: likely a closure)
+  takes the figure of the last prior day that has one.
+* 19 CFR 159.34(a) (confirmed): for the currencies of the listed countries (Canada, Japan,
+  Mexico, People's Republic of China and others; the euro-area *national* currencies, not
+  the euro by name: the euro as quarterly is likely) the quarterly rate is "the rate or rates
+  first certified by the Federal Reserve Bank of New York for such foreign currency for a day
+  in that quarter".
+* 19 CFR 159.34(b)(2) (confirmed): "If the certified daily rate for the date of exportation
+  varies by 5 percent or more from the certified quarterly rate, ... such certified daily rate
+  shall be used".  How the variation is measured is not stated (unconfirmed): this module
+  divides the difference by the certified daily rate, the method 19 CFR 159.33 prescribes for
+  the 5 percent test of a proclaimed rate ("the difference between the two rates shall be
+  divided by the certified rate"), on the figure as H.10 publishes it; exactly 5 percent
+  takes the daily rate.
+* 19 CFR 159.35; 31 U.S.C. 5151(d)(1) (likely: 159.35 seen only in paraphrase): other
+  currencies (Korea among them) use the certified daily rate for the date of exportation.
 
 Figures are kept as H.10 publishes them (``per_usd``: units per USD; ``usd_per_unit``:
-USD per unit, the euro), so the 5 percent test and the conversion use the
-certified figure itself, never a rounded inverse.
+USD per unit, the euro), so the 5 percent test and the conversion use the certified
+figure itself, never a rounded inverse.
 """
 from __future__ import annotations
 

@@ -154,6 +154,8 @@ def _changed(code: str, want: Wanted, published: dict, url: str) -> Finding | No
 
 def _new_days(code: str, want: Wanted, published: dict, url: str) -> Finding | None:
     new = {d: r for d, r in sorted(published.items()) if d >= want.end}
+    while new and new[max(new)] is None:      # a trailing ND may be a day not yet published: wait for a figure
+        del new[max(new)]
     if not new:
         return None
     expected = _weekdays(want.end, max(new) + timedelta(days=1))

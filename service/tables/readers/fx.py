@@ -195,7 +195,7 @@ def _rate_or_nd(value, where: str, day: date) -> Decimal | None:
 
 def _rate(value, where: str) -> Decimal:
     if not isinstance(value, str) or not _RATE.match(value) or Decimal(value) == 0:
-        raise TableError(where, f"bad rate {value!r}: a figure such as \"7.1069\" (or \"ND\" in daily rates)")
+        raise TableError(where, f"bad rate {value!r}: units per USD such as \"7.1069\"")
     return Decimal(value)
 
 

@@ -108,21 +108,23 @@ def test_cny_quote_converted_at_the_export_dates_rate(price):
             "lines": [{**CELLS, "unit_price": "710", "currency": "CNY"}]}
     doc = price(body)
     line = doc["lines"][0]
-    # June 2025 CNY rate in tariff_tables/fx/rates.yaml: 7.1804 per USD;
-    # 710,000 CNY / 7.1804 = 98,880.285 -> 98,880.29 USD (half-up to the cent)
-    assert line["fx"]["units_per_usd"] == "7.1804" and line["fx"]["source"] == "table"
+    # CNY has a certified quarterly rate (19 CFR 159.34): 2025-Q2's first certified H.10 rate, 7.2697 on
+    # 2025-04-01 (tariff_tables/fx/rates.yaml); 2025-06-05's own rate 7.1750 varies 1.32% (under 5%).
+    # 710,000 CNY / 7.2697 = 97,665.653 -> 97,665.65 USD (half-up to the cent)
+    assert line["fx"]["units_per_usd"] == "7.2697" and line["fx"]["source"] == "table"
+    assert line["fx"]["rule"] == "quarterly" and line["fx"]["rate_date"] == "2025-04-01"
     assert line["price"] == {"amount": "710000.00", "currency": "CNY"}
-    assert line["price_usd"] == "98880.29" == line["dutiable_value"]
+    assert line["price_usd"] == "97665.65" == line["dutiable_value"]
     assert any(a["fact"] == "fx_rates.CNY" for a in doc["assumptions"])
     # A caller's certified rate wins: 710,000 / 7.1 = 100,000.00
     caller = price({**body, "fx_rates": {"CNY": "7.1"}})
     assert caller["lines"][0]["price_usd"] == "100000.00" and caller["lines"][0]["fx"]["source"] == "caller"
     # An export date the table does not cover is an error naming fx_rates, not a silent rate.
     with pytest.raises(InputError) as exc:
-        price({**body, "entry_date": "2026-07-10", "export_date": "2026-06-05"})
+        price({**body, "entry_date": "2026-11-10", "export_date": "2026-10-05"})
     assert "fx_rates.CNY" in exc.value.errors
     assert list(exc.value.errors) == ["fx_rates.CNY"]
-    assert "2026-06-05" in exc.value.errors["fx_rates.CNY"][0]
+    assert "2026-10-05" in exc.value.errors["fx_rates.CNY"][0]
 
 
 def test_per_kwh_for_a_cell_order(price):

@@ -66,6 +66,8 @@ KEYS_TO_SCHEMA = {
     (fx, "FX_FILE"): ("fx", None),
     (fx, "CURRENCY"): ("fx", "currency"),
     (fx, "FX_VALUE"): ("fx", "fx_value"),
+    (fx, "RULE"): ("fx", "fx_rule"),
+    (fx, "DAILY"): ("fx", "daily_block"),
     (templates, "TEMPLATE"): ("projects", None),
     (templates, "TEMPLATE_LINE"): ("projects", "line"),
 }
@@ -179,6 +181,10 @@ def test_schema_enums_are_the_model_vocabularies():
     assert enum_of("measures", "$defs", "measure", "properties", "kind") == measures.KINDS
     for kind in ("measures", "fees"):
         assert enum_of(kind, "$defs", "mode") == model.MODES
+    from service.model import fx_daily
+    assert enum_of("fx", "$defs", "fx_rule", "properties", "basis") == fx_daily.BASES
+    assert enum_of("fx", "$defs", "daily_block", "properties", "source") == fx_daily.SOURCES
+    assert enum_of("fx", "$defs", "daily_block", "properties", "quote") == fx_daily.QUOTES
     for kind in KINDS:
         if "confidence" in schema(kind)["$defs"]:
             assert enum_of(kind, "$defs", "confidence") == model.CONFIDENCE

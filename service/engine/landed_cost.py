@@ -32,7 +32,7 @@ from decimal import Decimal
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.fees import fee_amount
-from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money, fmt_decimal
+from service.model.money import MAX_AMOUNT, ZERO, allocate, cents, fmt_money
 from service.model.templates import SHARES
 from service.engine.entry import COSTS, INCOTERMS, Entry, EntryLine, MIN_QUANTITY, parse_entry, parse_entry_line
 from service.engine.landed_doc import entry_doc
@@ -95,11 +95,9 @@ class _Conversions:
             day = self._entry.export_date
             conv = fxmod.conversion(self._table, currency, day, self._caller)
             self._done[currency] = conv
-            if conv.source == "table":
-                self.assumptions.append({"fact": f"fx_rates.{currency}", "assumption": (
-                    f"{currency} converted at {fmt_decimal(conv.rate)} per USD, the monthly average of the "
-                    f"FRBNY-certified rates for the export month ({day}); CBP applies the certified "
-                    "quarterly or daily rate (19 CFR 159.34-159.35): pass fx_rates for the exact figure")})
+            assumed = conv.assumption(day)
+            if assumed:
+                self.assumptions.append({"fact": f"fx_rates.{currency}", "assumption": assumed})
         return self._done[currency]
 
 

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from service.engine.compile import compile_tables
 from service.model.errors import InputError, NotCovered, TableError
-from service.sync.hts_edit import EditError, apply_line_rate
+from service.sync.fx_draft import apply_fx_daily
+from service.sync.hts_edit import apply_line_rate
 from service.sync.report import REPORT_VERSION
 from service.tables.load import default_dir, load_tables
 
 # Draft kind -> apply_<edit>(tables_dir, args) -> files changed (relative paths).
 EDITS = {
     "line_rate": apply_line_rate,
+    "fx_daily": apply_fx_daily,
 }
 REMINDER = ("Next, as the reviewer: check the new rows (they say confidence 'unconfirmed' and take the "
             "release's publication date as 'from' until you confirm the effective date), bump meta.yaml "
@@ -104,7 +106,7 @@ def _edit(copy: Path, findings: list[dict]) -> list[str]:
         draft = f["draft"]
         try:
             files = EDITS[draft["edit"]](copy, dict(draft.get("args") or {}))
-        except (EditError, KeyError) as exc:
+        except (ValueError, KeyError) as exc:   # an edit's refusal (EditError is a ValueError), a bad draft
             raise ApplyError(f"finding {f['id']}: {exc}") from None
         changed += [rel for rel in files if rel not in changed]
     return changed

@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from service.sync import adcvd, csms, fedreg, usitc
+from service.sync import adcvd, csms, fedreg, fx, usitc
 from service.sync.context import SyncContext
 from service.sync.coverage import Coverage, coverage
 from service.sync.findings import SourceError, SourceResult
@@ -39,6 +39,7 @@ SOURCE_RUNNERS = {
     "federal_register": fedreg.run,
     "adcvd": adcvd.run,
     "csms": csms.run,
+    "fx": fx.run,
 }
 EXIT_NOTHING, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_BREAKER = 0, 1, 2, 3, 4
 MAX_CHANGE_SHARE = Decimal("0.20")

@@ -88,7 +88,7 @@ def _header(report: Report) -> str:
         f"- Run: {report.today} (generated {report.doc()['generated']})",
         f"- Tables: version {t['version']}, as of {t['as_of']} ({t['age_days']} days before the run), "
         f"{t['directory']}; {t['covered_lines']} covered lines, {t['covered_headings']} chapter 99 headings",
-        "- Tables verified against: " + (", ".join(f"{k} {v}" for k, v in verified.items()) or "not stated"),
+        "- Tables verified against: " + (_verified_line(verified) or "not stated"),
         f"- Findings: {len(report.findings)} ({summary}); exit code {report.exit_code}", "",
     ]
     return "\n".join(lines)
@@ -156,3 +156,14 @@ def _finding(f: Finding, json_path) -> str:
         lines += [f"Draft ({f.draft.edit} on `{f.draft.path}`):", "", "```yaml", f.draft.yaml.rstrip("\n"), "```", "",
                   f"Apply: `tariff-stack sync --apply {json_path} --finding {f.id}`", ""]
     return "\n".join(line for line in lines if line is not None)
+
+
+def _verified_line(verified: dict) -> str:
+    """meta.yaml's ``verified_against`` in one line (its notes are in meta.yaml and the JSON report)."""
+    parts = []
+    hts, fr, csms = (verified.get(k) or {} for k in ("hts_release", "federal_register_through", "csms_through"))
+    if hts.get("name"):
+        parts.append(f"HTS {hts['name']} ({hts.get('date')})")
+    parts.append(f"Federal Register through {fr['date']}" if fr.get("date") else "Federal Register: not reviewed")
+    parts.append(f"CSMS #{csms['message']} ({csms.get('date')})" if csms.get("message") else "CSMS: not reviewed")
+    return "; ".join(parts) + " (how each was read: meta.yaml notes)" if verified else ""

@@ -169,7 +169,7 @@ def _report(tables: Tables, ctx: SyncContext, results, breaker: dict, state: dic
     sources = []
     for r in results:
         doc = r.doc()
-        prev = (state["sources"].get(r.source) or {}).get("checked_through")
+        prev = ctx.since.get(r.source)    # the last run's state, or on a first run what meta.yaml seeds
         sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc,
                         "since": dict(prev) if prev else {"start": ctx.start.isoformat()}})
     table_doc = {"directory": str(tables.directory), "version": tables.version, "as_of": tables.as_of.isoformat(),

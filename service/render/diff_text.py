@@ -1,13 +1,11 @@
 """The diff of two table sets as plain text (``tariff-stack diff``), rendered from its JSON document.
 
 One summary line, the two sets and the scope, then the changes grouped by
-line; origins whose changes are the same (same dates, same figures) share
-one group.  Each change names its dates: ``from D on`` (with the default
+line; origins whose changes read the same (same dates, totals, rates and
+headings) share one group.  Each change names its dates: ``from D on`` (with the default
 dates, on every later day too), ``D1 to D2`` or one date.
 """
 from __future__ import annotations
-
-import json
 
 DEFAULT_LIMIT = 50
 
@@ -19,8 +17,8 @@ def render_diff(doc: dict, limit: int | None = DEFAULT_LIMIT) -> str:
     parts = [summary_line(doc), _sets(doc)]
     for hts, origins, changes in shown:
         parts += ["", f"{hts}  {', '.join(origins)}"]
-        for change in changes:
-            parts += _change_lines(change)
+        for lines in changes:
+            parts += lines
     if len(shown) < len(groups):
         rest = groups[len(shown):]
         count = sum(len(changes) for _, _, changes in rest)
@@ -46,20 +44,17 @@ def _sets(doc: dict) -> str:
             f"{doc['value']}; {doc['quoted']:,} quote pairs priced (once per interval in which neither set changes)")
 
 
-def _groups(changes: list[dict]) -> list[tuple[str, list[str], list[dict]]]:
-    """Per line, the origins with the same changes (in the order first met)."""
+def _groups(changes: list[dict]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Per line, the origins whose changes read the same (in the order first met), with those changes' lines."""
     by_line: dict[str, dict[str, list]] = {}
     for change in changes:
-        origins = by_line.setdefault(change["hts"], {})
-        key = json.dumps({k: v for k, v in change.items() if k != "origin"}, sort_keys=True)
-        origins.setdefault(change["origin"], []).append((key, change))
+        by_line.setdefault(change["hts"], {}).setdefault(change["origin"], []).append(_change_lines(change))
     out = []
     for hts, origins in by_line.items():
         alike: dict[tuple, list[str]] = {}
-        for origin, items in origins.items():
-            alike.setdefault(tuple(key for key, _ in items), []).append(origin)
-        for keys, names in alike.items():
-            out.append((hts, names, [change for _, change in origins[names[0]]]))
+        for origin, texts in origins.items():
+            alike.setdefault(tuple(tuple(lines) for lines in texts), []).append(origin)
+        out += [(hts, names, [list(lines) for lines in texts]) for texts, names in alike.items()]
     return out
 
 

@@ -34,6 +34,9 @@ def _meta(root: Path) -> tuple[str, str, int]:
     return version, as_of, at
 
 
+VERSION = _meta(SHIPPED)[0]
+
+
 def _set_version(root: Path, version: str) -> int:
     old, _, at = _meta(root)
     path = root / "meta.yaml"
@@ -51,12 +54,22 @@ def _errors(root: Path) -> list[TableError]:
 def _changelog(root: Path) -> tuple[list[str], int]:
     """CHANGELOG.md's lines and the 1-based line of the current version's entry."""
     lines = (root / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
-    version = _meta(root)[0]
-    return lines, next(n for n, text in enumerate(lines, 1) if re.match(rf"## {re.escape(version)}\b", text))
+    return lines, next(n for n, text in enumerate(lines, 1) if re.match(rf"## {re.escape(VERSION)}\b", text))
 
 
 def _write_changelog(root: Path, lines: list[str]) -> None:
     (root / "CHANGELOG.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def log(tmp_path) -> Path:
+    """A folder holding a copy of the shipped CHANGELOG.md (the checks read only that file)."""
+    shutil.copy(SHIPPED / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    return tmp_path
+
+
+def _log_errors(root: Path) -> list[TableError]:
+    return check_changelog(root / "CHANGELOG.md", VERSION)
 
 
 # ------------------------------------------------------------------ shipped
@@ -77,18 +90,22 @@ def test_the_shipped_tables_pass_the_release_checks(tables):
     ("2026.11.28-01", "does not follow the scheme"),
     ("v2026.11.28-1", "does not follow the scheme"),
     ("2026.02.30-1", "is not a date"),
-    ("2026.11.27-1", "names the date 2026-11-27, but as_of is"),
+    ("2026.11.27-1", "names the date 2026-11-27, but as_of is 2026-11-28"),
 ])
-def test_a_version_off_the_scheme_or_the_as_of_date_is_refused_at_its_line(copy, version, message):
-    at = _set_version(copy, version)
+def test_a_version_off_the_scheme_or_the_as_of_date_is_refused(version, message):
+    [error] = check_version("meta.yaml:3", version, date(2026, 11, 28))
+    assert error.where == "meta.yaml:3" and message in error.reason
+
+
+def test_the_loader_refuses_a_version_that_is_not_the_as_of_date_at_its_line(copy):
+    at = _set_version(copy, "2026.11.27-1")
     mine = [e for e in _errors(copy) if e.where == f"meta.yaml:{at}"]
-    assert len(mine) == 1 and message in mine[0].reason, [str(e) for e in mine]
+    assert len(mine) == 1 and "names the date 2026-11-27" in mine[0].reason
 
 
 def test_a_new_serial_number_of_the_day_passes_with_its_entry(copy):
-    version, as_of, _ = _meta(copy)
-    serial = int(version.rsplit("-", 1)[1]) + 1
-    new = f"{version.rsplit('-', 1)[0]}-{serial}"
+    serial = int(VERSION.rsplit("-", 1)[1]) + 1
+    new = f"{VERSION.rsplit('-', 1)[0]}-{serial}"
     lines, at = _changelog(copy)
     _set_version(copy, new)
     _write_changelog(copy, lines[:at - 1] + [f"## {new}", "", f"### {FUTURE}", "", "None.", "", f"### {PAST}", "",
@@ -104,57 +121,61 @@ def test_a_missing_changelog_is_an_error(copy):
     assert [e.where for e in errors] == ["CHANGELOG.md"] and "CHANGELOG.md is missing" in errors[0].reason
 
 
-def test_no_entry_for_the_version_is_refused_at_the_newest_entry(copy):
-    lines, at = _changelog(copy)
-    version = _meta(copy)[0]
-    lines[at - 1] = lines[at - 1].replace(version, "2026.11.28-9")
-    _write_changelog(copy, lines)
-    [error] = _errors(copy)
-    assert error.where == f"CHANGELOG.md:{at}" and f"no entry '## {version}'" in error.reason
+def test_no_entry_for_the_version_is_refused_at_the_newest_entry(log):
+    lines, at = _changelog(log)
+    lines[at - 1] = lines[at - 1].replace(VERSION, "2026.11.28-9")
+    _write_changelog(log, lines)
+    [error] = _log_errors(log)
+    assert error.where == f"CHANGELOG.md:{at}" and f"no entry '## {VERSION}'" in error.reason
 
 
 @pytest.mark.parametrize("part", CHANGELOG_PARTS)
-def test_an_entry_without_one_part_is_refused_at_its_heading(copy, part):
-    lines, at = _changelog(copy)
+def test_an_entry_without_one_part_is_refused_at_its_heading(log, part):
+    lines, at = _changelog(log)
     heading = next(n for n in range(at, len(lines)) if lines[n] == f"### {part}")
-    _write_changelog(copy, lines[:heading] + ["### Other notes"] + lines[heading + 1:])
-    [error] = _errors(copy)
+    _write_changelog(log, lines[:heading] + ["### Other notes"] + lines[heading + 1:])
+    [error] = _log_errors(log)
     assert error.where == f"CHANGELOG.md:{at}" and f"has no '{part}' part" in error.reason
 
 
-def test_an_empty_part_is_refused_at_its_line(copy):
-    lines, at = _changelog(copy)
+def test_an_empty_part_is_refused_at_its_line(log):
+    lines, at = _changelog(log)
     heading = next(n for n in range(at, len(lines)) if lines[n] == f"### {FUTURE}")
     following = next(n for n in range(heading + 1, len(lines)) if lines[n].startswith("#"))
-    _write_changelog(copy, lines[:heading + 1] + [""] + lines[following:])
-    [error] = _errors(copy)
+    _write_changelog(log, lines[:heading + 1] + [""] + lines[following:])
+    [error] = _log_errors(log)
     assert error.where == f"CHANGELOG.md:{heading + 1}" and "is empty" in error.reason and "None." in error.reason
 
 
-def test_the_inline_parts_of_the_early_entries_are_accepted(copy):
+def test_the_inline_parts_of_the_early_entries_are_accepted(log):
     """2026.11.22-1 and -2 wrote 'Changes to future dates: none.' on a line of its own."""
-    lines, at = _changelog(copy)
+    lines, at = _changelog(log)
     end = next(n for n in range(at, len(lines)) if lines[n].startswith("## "))
-    version = _meta(copy)[0]
-    inline = [f"## {version} (inline form)", "", f"{FUTURE}: none.", f"{PAST}:", "  the rates of ... (continued)", ""]
-    _write_changelog(copy, lines[:at - 1] + inline + lines[end:])
-    assert load_tables(copy).version == version
-    _write_changelog(copy, lines[:at - 1] + inline[:3] + [f"{PAST}:", ""] + lines[end:])
-    [error] = _errors(copy)
+    inline = [f"## {VERSION} (inline form)", "", f"{FUTURE}: none.", f"{PAST}:", "  the rates of ... (continued)", ""]
+    _write_changelog(log, lines[:at - 1] + inline + lines[end:])
+    assert _log_errors(log) == []
+    _write_changelog(log, lines[:at - 1] + inline[:3] + [f"{PAST}:", ""] + lines[end:])
+    [error] = _log_errors(log)
     assert error.where == f"CHANGELOG.md:{at + 3}" and f"'{PAST}'" in error.reason and "is empty" in error.reason
 
 
-def test_the_current_entry_must_be_the_first_and_only_one(copy):
-    lines, at = _changelog(copy)
-    version = _meta(copy)[0]
+def test_the_current_entry_must_be_the_first_and_only_one(log):
+    lines, at = _changelog(log)
     newer = ["## 2099.01.01-1", "", f"{FUTURE}: none.", f"{PAST}: none.", ""]
-    _write_changelog(copy, lines[:at - 1] + newer + lines[at - 1:])
-    [error] = _errors(copy)
+    _write_changelog(log, lines[:at - 1] + newer + lines[at - 1:])
+    [error] = _log_errors(log)
     assert error.where == f"CHANGELOG.md:{at + len(newer)}" and "is not the first" in error.reason
-    again = [f"## {version}", "", f"{FUTURE}: none.", f"{PAST}: none.", ""]
-    _write_changelog(copy, lines + [""] + again)
-    [error] = _errors(copy)
-    assert error.where == f"CHANGELOG.md:{len(lines) + 2}" and f"a second entry '## {version}'" in error.reason
+    again = [f"## {VERSION}", "", f"{FUTURE}: none.", f"{PAST}: none.", ""]
+    _write_changelog(log, lines + [""] + again)
+    [error] = _log_errors(log)
+    assert error.where == f"CHANGELOG.md:{len(lines) + 2}" and f"a second entry '## {VERSION}'" in error.reason
+
+
+def test_the_loader_reports_a_changelog_error_with_the_others(copy):
+    lines, at = _changelog(copy)
+    _write_changelog(copy, lines[:at - 1] + [lines[at - 1].replace(VERSION, "2026.11.28-9")] + lines[at:])
+    line = _set_version(copy, "2026.11.27-1")
+    assert {e.where for e in _errors(copy)} == {f"meta.yaml:{line}", f"CHANGELOG.md:{at}"}
 
 
 @pytest.mark.slow  # a subprocess

@@ -143,8 +143,11 @@ def test_the_text_groups_origins_with_the_same_change_and_gives_the_date_range(c
     result = _diff(changed_pair, hts=[LINE])
     text = render_diff(result.doc())
     first = text.splitlines()[0]
-    assert first.startswith(f"{result.compared:,} quotes compared, {result.changed:,} changed (by program: ")
-    assert f"mfn {result.changed:,}" in first
+    after = sum(1 for c in result.changes for day in c.dates if day > changed_pair[1].as_of)
+    assert first.startswith(f"{result.compared:,} quotes compared, {result.changed:,} changed "
+                            f"({result.changed - after:,} on or before the as-of date {changed_pair[1].as_of}, "
+                            f"{after:,} after it; by program: ")
+    assert f"mfn {result.changed:,}" in first and result.by_period()["after_as_of"] == after > 0
     groups = re.findall(r"^8507\.80\.82  ((?:\w\w, )*\w\w)$", text, re.M)
     origins = [o for group in groups for o in group.split(", ")]
     assert sorted(origins) == sorted(CHECK_ORIGINS) and len(groups) < len(origins)   # some share a group
@@ -253,7 +256,8 @@ def _check_figure(figure: dict) -> None:
 
 def check_shape(doc: dict) -> None:
     assert set(doc) == {"old", "new", "value", "lines", "origins", "dates", "compared", "quoted", "changed",
-                        "by_program", "changes"}
+                        "by_period", "by_program", "changes"}
+    assert sum(doc["by_period"].values()) == doc["changed"]
     for side in ("old", "new"):
         assert set(doc[side]) == {"directory", "version", "as_of", "coverage_from"}
     assert set(doc["dates"]) == {"count", "first", "last", "default"}
@@ -285,8 +289,8 @@ def test_the_json_document_has_every_changed_quote(changed_pair, other_pair):
 def test_command_exit_codes_and_output(changed, tmp_path):
     done = _cli(SHIPPED, changed, "--hts", "8507.80", "--origin", "CN,DE")
     assert done.returncode == 1, done.stderr
-    assert re.match(r"[\d,]+ quotes compared, [\d,]+ changed \(by program: mfn [\d,]+(, section_301 [\d,]+)?\)\n",
-                    done.stdout)
+    assert re.match(r"[\d,]+ quotes compared, [\d,]+ changed \([\d,]+ on or before the as-of date [\d-]+, [\d,]+ "
+                    r"after it; by program: mfn [\d,]+(, section_301 [\d,]+)?\)\n", done.stdout)
     assert f"from {CHANGED_FROM} on" in done.stdout and "quotes compared in" in done.stderr
     as_json = _cli(SHIPPED, changed, "--hts", "8507.80", "--origin", "CN", "--origin", "DE", "--json")
     doc = json.loads(as_json.stdout)

@@ -334,6 +334,12 @@ class Diff:
                 counts[name] += len(c.dates)
         return dict(sorted(counts.items()))
 
+    def by_period(self) -> dict[str, int]:
+        """Changed combinations on or before the new set's as-of date (the CHANGELOG's corrections to past
+        dates) and after it (its changes to future dates)."""
+        past = sum(1 for c in self.changes for day in c.dates if day <= self.new.as_of)
+        return {"on_or_before_as_of": past, "after_as_of": self.changed - past}
+
     def doc(self) -> dict:
         scope = self.scope
         return {"old": _set_doc(self.old), "new": _set_doc(self.new), "value": fmt_money(scope.value),
@@ -341,7 +347,8 @@ class Diff:
                 "dates": {"count": len(scope.dates), "first": scope.dates[0].isoformat(),
                           "last": scope.dates[-1].isoformat(), "default": scope.default_dates},
                 "compared": self.compared, "quoted": self.quoted, "changed": self.changed,
-                "by_program": self.by_program(), "changes": [c.doc() for c in self.changes]}
+                "by_period": self.by_period(), "by_program": self.by_program(),
+                "changes": [c.doc() for c in self.changes]}
 
 
 def _set_doc(tables) -> dict:

@@ -30,8 +30,11 @@ def render_diff(doc: dict, limit: int | None = DEFAULT_LIMIT) -> str:
 def summary_line(doc: dict) -> str:
     by = ", ".join(f"{name.replace('_', ' ') if name.startswith(('newly', 'refusal')) else name} {count:,}"
                    for name, count in doc["by_program"].items())
-    return (f"{doc['compared']:,} quotes compared, {doc['changed']:,} changed"
-            + (f" (by program: {by})" if by else ""))
+    if not doc["changed"]:
+        return f"{doc['compared']:,} quotes compared, 0 changed"
+    period, as_of = doc["by_period"], doc["new"]["as_of"]
+    return (f"{doc['compared']:,} quotes compared, {doc['changed']:,} changed ({period['on_or_before_as_of']:,} on "
+            f"or before the as-of date {as_of}, {period['after_as_of']:,} after it; by program: {by})")
 
 
 def _sets(doc: dict) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -222,7 +223,10 @@ def _diff(args) -> int:
         _input_error(exc)
         return 2
     doc = result.doc()
-    print(json.dumps(doc, indent=2) if args.json else render_diff(doc, args.limit))
+    try:
+        print(json.dumps(doc, indent=2) if args.json else render_diff(doc, args.limit), flush=True)
+    except BrokenPipeError:          # the reader stopped (`| head`): the exit status still says what was found
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     print(f"tariff-stack diff: {result.compared:,} quotes compared in {time.perf_counter() - started:.1f} s",
           file=sys.stderr)
     return 1 if result.changes else 0

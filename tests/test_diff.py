@@ -306,7 +306,7 @@ def test_command_limit_and_bad_input(changed):
                    f"{CHANGED_FROM},2027-06-01", "--origin", "DE", "--value", "$2,500")
     assert limited.returncode == 1
     assert limited.stdout.count("\n8507.80.82  ") == 1     # CN and DE change differently: two groups, one shown
-    assert "... 1 more groups (1 changes) not shown: --limit 0 shows all" in limited.stdout
+    assert "... 1 more group (1 change) not shown: --limit 0 shows all" in limited.stdout
     assert "2 dates (the dates given, 2026-10-15 to 2027-06-01) at a customs value of 2500.00" in limited.stdout
     for args, message in ((("--hts", "9999"), "matches no covered line"), (("--value", "abc"), "value"),
                           (("--date", "2026-02-30"), "date"), (("--limit", "-1"), "whole number")):

@@ -22,8 +22,8 @@ def render_diff(doc: dict, limit: int | None = DEFAULT_LIMIT) -> str:
     if len(shown) < len(groups):
         rest = groups[len(shown):]
         count = sum(len(changes) for _, _, changes in rest)
-        parts += ["", f"... {len(rest)} more groups ({count} changes) not shown: --limit 0 shows all, "
-                      "--json lists every changed quote"]
+        parts += ["", f"... {_count(len(rest), 'more group')} ({_count(count, 'change')}) not shown: --limit 0 "
+                      "shows all, --json lists every changed quote"]
     return "\n".join(parts)
 
 
@@ -42,9 +42,13 @@ def _sets(doc: dict) -> str:
     which = "the default dates" if dates["default"] else "the dates given"
     return (f"old {old['version']} (as of {old['as_of']}, {old['directory']}) -> new {new['version']} "
             f"(as of {new['as_of']}, {new['directory']})\n"
-            f"{doc['lines']:,} lines x {len(doc['origins'])} origins ({', '.join(doc['origins'])}) x "
-            f"{dates['count']} dates ({which}, {dates['first']} to {dates['last']}) at a customs value of "
+            f"{_count(doc['lines'], 'line')} x {_count(len(doc['origins']), 'origin')} ({', '.join(doc['origins'])}) x "
+            f"{_count(dates['count'], 'date')} ({which}, {dates['first']} to {dates['last']}) at a customs value of "
             f"{doc['value']}; {doc['quoted']:,} quote pairs priced (once per interval in which neither set changes)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _groups(changes: list[dict]) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -62,12 +66,12 @@ def _groups(changes: list[dict]) -> list[tuple[str, list[str], list[list[str]]]]
 
 
 def _when(change: dict) -> str:
-    count = len(change["dates"])
+    count = _count(len(change["dates"]), "date")
     if change["open_end"]:
-        return f"from {change['from']} on ({count} dates)"
-    if count == 1:
+        return f"from {change['from']} on ({count})"
+    if len(change["dates"]) == 1:
         return change["from"]
-    return f"{change['from']} to {change['to']} ({count} dates)"
+    return f"{change['from']} to {change['to']} ({count})"
 
 
 def _change_lines(change: dict) -> list[str]:

@@ -96,6 +96,8 @@ def scope_for(old, new, hts=(), origins=(), dates=(), value=None) -> Scope:
 
 
 def _split(texts) -> list[str]:
+    if isinstance(texts, str):
+        texts = [texts]
     return [part.strip() for text in texts for part in str(text).split(",") if part.strip()]
 
 

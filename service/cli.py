@@ -1,9 +1,11 @@
 """Command line: ``tariff-stack quote``, ``check``, ``price``, ``hts`` and ``serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
+``TARIFF_STACK_MAX_TABLE_AGE_DAYS`` (default 30): tables older than this many
+days make every answer (a quote, ``check``, ``price``) carry a warning.
 Exit codes: 0 done; 1 a line could not be priced (bad input, not covered);
 2 a usage error, a file that cannot be read or written, or invalid tables;
-130 interrupted.
+130 interrupted.  ``sync`` has exit codes of its own (``tariff-stack sync --help``).
 """
 from __future__ import annotations
 
@@ -12,17 +14,22 @@ import json
 import os
 import sys
 import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 from tqdm import tqdm
 
 from service.version import __version__
 from service.model import hts as hts_codes
 from service.model.errors import InputError, NotCovered, TableError
+from service.model.freshness import from_settings
 from service.tables.load import load_tables
 from service.engine.compile import compile_tables
 from service.engine.diff import SetInvalid, diff_tables, load_pair, scope_for
 from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
+from service.render.freshness import stamp_line, stamped
 from service.render.pricing_file import price_path
 from service.render.tabular_files import FileProblem
 from service.render.diff_text import DEFAULT_LIMIT, render_diff
@@ -64,8 +71,88 @@ def _whole_number(low: int, high: int | None = None):
     return parse
 
 
+def _sync_args(sub):
+    """``sync``: read the official sources, write the review report; ``--apply``: apply reviewed drafts."""
+    p = sub.add_parser("sync", help="compare the tables with the official sources and write a review report "
+                                    "(exit 0 nothing to review, 1 findings, 2 bad input, 3 a source failed, "
+                                    "4 circuit breaker); --apply applies reviewed drafts")
+    p.add_argument("--tables", help="tables directory (default $TARIFF_TABLES_DIR or the shipped tables)")
+    p.add_argument("--out", default="sync-report", help="report directory: report.md and report.json "
+                                                         "(default ./sync-report/)")
+    p.add_argument("--state", help="state file of the last run (default $XDG_STATE_HOME/tariff-stack/sync-state.json)")
+    p.add_argument("--since", help="first run only: read the sources from this date (YYYY-MM-DD); default the "
+                                   "tables' meta verified_against, else their as-of date")
+    p.add_argument("--only", help="comma-separated sources to read (default all): usitc, federal_register, "
+                                  "adcvd, csms, fx")
+    p.add_argument("--max-change-share", default="0.20", help="circuit breaker: the largest share of covered "
+                   "lines that 'change' findings may touch before no drafts are written (0.2 or 20%%)")
+    p.add_argument("--today", help="the run's date, YYYY-MM-DD (reproducible runs; default today)")
+    p.add_argument("--apply", metavar="REPORT_JSON", help="apply the drafts of --finding IDs from this report "
+                   "(copy, edit, load and check, then replace the changed files)")
+    p.add_argument("--finding", action="append", default=[], metavar="ID", help="a finding whose draft to apply")
+    p.add_argument("--full-check", action="store_true", help="with --apply: compile every line, not only "
+                                                             "the lines the drafts touch")
+
+
+def _share(text: str) -> Decimal:
+    value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+    if not 0 <= value <= 1:
+        raise ValueError("must be a share between 0 and 1 (or 0% to 100%)")
+    return value
+
+
+def _sync_options(args):
+    from service.sync.run import RunOptions
+    from service.sync.state import DEFAULT
+
+    try:
+        share = _share(args.max_change_share.strip())
+    except (ArithmeticError, ValueError) as exc:
+        raise ValueError(f"--max-change-share {args.max_change_share!r}: {exc}") from None
+    days = {}
+    for name in ("since", "today"):
+        text = getattr(args, name)
+        try:
+            days[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ValueError(f"--{name} {text!r} is not a date YYYY-MM-DD") from None
+    only = tuple(n.strip() for n in (args.only or "").split(",") if n.strip())
+    return RunOptions(tables_dir=Path(args.tables) if args.tables else None, out_dir=Path(args.out),
+                      state_path=Path(args.state) if args.state else DEFAULT, since=days["since"], only=only,
+                      max_change_share=share, today=days["today"])
+
+
+def _sync(args) -> int:
+    # Local: the sync layer pulls in requests, which quote, check and price never use.
+    from service.sync.apply import apply_findings
+    from service.sync.run import run_sync
+
+    def err(line):
+        print(line, file=sys.stderr)
+
+    if args.apply or args.finding:
+        if not args.apply:
+            err("tariff-stack sync: error: --finding needs --apply REPORT_JSON")
+            return 2
+        return apply_findings(Path(args.apply), args.finding, Path(args.tables) if args.tables else None,
+                              args.full_check, err=err)
+    try:
+        opts = _sync_options(args)
+        report, md, js = run_sync(opts, progress=err)
+    except (ValueError, OSError) as exc:   # an option, an unknown source, the state file, the report directory
+        err(f"tariff-stack sync: error: {exc}")
+        return 2
+    err(f"report: {md} and {js}")
+    if report.breaker["tripped"]:
+        err(report.breaker["message"])
+    return report.exit_code
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tariff-stack", description=__doc__.splitlines()[0],
+                                     epilog="Environment: TARIFF_TABLES_DIR (another tables directory); "
+                                            "TARIFF_STACK_MAX_TABLE_AGE_DAYS (default 30): tables older than "
+                                            "this many days make every answer carry a warning.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _quote_args(sub)
@@ -92,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes, at least 1 (default $WEB_CONCURRENCY, else the CPUs this process may "
                             "use, container CPU quota included, plus one; 4 threads each)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    _sync_args(sub)
     _diff_args(sub)
     return parser
 
@@ -111,7 +199,7 @@ def _line_from_args(args) -> dict:
 
 def _quote(tables, args) -> int:
     line = parse_line(_line_from_args(args), tables.aliases, known_facts(tables))
-    result = with_readings(quote(tables, line), line)
+    result = stamped(with_readings(quote(tables, line), line), _freshness(tables))
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 
@@ -126,16 +214,25 @@ def _check(tables, args, loaded: float) -> int:
             compiled = compile_tables(tables, progress=bar.update)
         summary += f"; compiled {compiled} line/origin/date quotes"
     print(summary)
+    print(stamp_line(tables.version, _freshness(tables)))
     return 0
+
+
+def _freshness(tables):
+    """The tables' age against TARIFF_STACK_MAX_TABLE_AGE_DAYS, today (UTC)."""
+    return from_settings(tables.as_of, os.environ)
 
 
 def _price(tables, args) -> int:
     def progress(total):
         return tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr)
 
+    fresh = _freshness(tables)
     summary = price_path(tables, args.file, args.output, progress, sheet=args.sheet)
     for line in summary.lines():
         print(line, file=sys.stderr)
+    if fresh.warning:
+        print(f"warning: {fresh.warning}", file=sys.stderr)
     return 1 if summary.failed else 0
 
 
@@ -254,6 +351,8 @@ def _input_error(exc: InputError) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "sync":
+            return _sync(args)
         if args.command == "diff":
             return _diff(args)     # loads its two table sets itself
         started = time.perf_counter()

@@ -6,6 +6,8 @@ fixture (openapi-core).
 import pytest
 from conftest import DUTY, url
 
+from service.model.freshness import DEFAULT_MAX_AGE_DAYS, Freshness
+from service.render.freshness import stamped
 from service.web.app import VERSION_HEADER
 
 
@@ -31,9 +33,11 @@ def test_duty_get_is_the_48_4_percent_stack(client, tables):
         assert isinstance(doc[key], list)
 
 
-def test_duty_get_equals_the_cli_document(client, q):
+def test_duty_get_equals_the_cli_document(client, q, tables):
     doc = client.get(url("/v1/duty", **DUTY)).get_json()
-    assert doc == q(**DUTY)
+    # The library document, stamped with the tables' as-of date and age right after tables_version.
+    assert doc == stamped(q(**DUTY), Freshness(tables.as_of, tables.as_of, DEFAULT_MAX_AGE_DAYS))
+    assert list(doc)[:3] == ["tables_version", "as_of", "age_days"]
 
 
 def test_duty_get_passes_optional_facts(client):

@@ -5,14 +5,18 @@ import sys
 import pytest
 
 from service.cli import main
+from service.model.freshness import DEFAULT_MAX_AGE_DAYS, Freshness
+from service.render.freshness import stamped
 
 
-def test_quote_json_is_the_library_document(capsys, q):
+def test_quote_json_is_the_library_document(capsys, q, tables):
     rc = main(["quote", "--hts", "8507.60.00.20", "--origin", "CN", "--entry-date", "2026-01-15",
                "--value", "100000", "--json"])
     assert rc == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == json.loads(json.dumps(q("8507.60.00.20", "CN", "2026-01-15")))
+    library = q("8507.60.00.20", "CN", "2026-01-15")
+    # The library document stamped as the API stamps it (the clock is pinned to the as-of date: conftest).
+    assert printed == json.loads(json.dumps(stamped(library, Freshness(tables.as_of, tables.as_of, DEFAULT_MAX_AGE_DAYS))))
     assert printed["effective_rate"] == "0.484"
     for key in ("layers", "total_duty", "effective_rate", "not_applied", "assumptions", "filing_lines"):
         assert key in printed

@@ -157,7 +157,7 @@ def test_formula_text_is_neutralised(text):
     rows = [{"status": text, "tables_version": text, "as_of": "2026-01-01", "coverage_from": "-1"}]
     header, cells = spreadsheet.table("health", rows)
     assert cells[0][:2] == ["'" + text, "'" + text]
-    assert cells[0][2:] == ["2026-01-01", "-1"]  # date and number columns are not touched
+    assert cells[0][2:4] == ["2026-01-01", "-1"]  # date and number columns are not touched
     assert parse_csv(spreadsheet.render("csv", "health", rows))[1] == cells[0]
     tsv = parse_csv(spreadsheet.render("tsv", "health", rows), delimiter="\t")[1]
     assert tsv[0].startswith("'") and tsv[1].startswith("'")  # tabs and line breaks became spaces

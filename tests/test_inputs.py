@@ -75,6 +75,8 @@ def test_preference_for_wrong_country(q):
     assert "preference" in exc.value.errors
 
 
-def test_future_date_is_priced_with_an_assumption(q):
+def test_future_date_is_priced_with_a_warning(q, tables):
+    # Issue 13: a warning (was an assumption), worded in tests/test_freshness.py.
     r = q("8507.60.00.20", "CN", "2027-03-01")
-    assert any(a["fact"] == "entry_date" for a in r["assumptions"])
+    assert any(w.startswith(f"entry date 2027-03-01 is after the tables' as-of date {tables.as_of}")
+               for w in r["warnings"])

@@ -275,7 +275,7 @@ def test_assumptions_and_warnings_of_each_row_in_their_own_columns(tmp_path, cap
     assert "steel_content_value not given: the duty is charged on the full customs value" in rows[0]["assumptions"]
     assert " | " in rows[0]["assumptions"]   # more than one, each whole
     assert "rests on facts rated 'likely'" in rows[0]["warnings"]
-    assert f"entry date is after the tables' as-of date {tables.as_of}" in rows[1]["assumptions"]
+    assert f"entry date {late} is after the tables' as-of date {tables.as_of}" in rows[1]["warnings"]
     assert rows[2]["status"] == "error" and rows[2]["assumptions"] == rows[2]["warnings"] == ""
     assert rows[2]["error"].startswith("hts: malformed HTS code")
 

@@ -233,7 +233,7 @@ def test_error_cells_are_neutralised():
     rows = spreadsheet.error_rows({"status": 400, "code": "invalid_input", "message": "=1+1",
                                    "errors": {"exporter": ["@SUM(A1)"]}, "tables_version": "v"})
     _, cells = spreadsheet.table("error", rows)
-    assert cells == [["400", "invalid_input", "'=1+1", "exporter", "'@SUM(A1)", "", "v"]]
+    assert cells == [["400", "invalid_input", "'=1+1", "exporter", "'@SUM(A1)", "", "v", "", ""]]
 
 
 # --------------------------------------- 5. every endpoint, GET on POST-only

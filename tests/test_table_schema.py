@@ -37,6 +37,10 @@ FILES = {"meta": ["meta.yaml"], "countries": ["countries.yaml"], "programs": ["p
 # Every Keys constant of every reader, and the schema object ("kind", "$defs name" or None for the root) it must equal.
 KEYS_TO_SCHEMA = {
     (meta, "META"): ("meta", None),
+    (meta, "VERIFIED_AGAINST"): ("meta", "verified_against"),
+    (meta, "HTS_RELEASE"): ("meta", "hts_release"),
+    (meta, "FEDERAL_REGISTER_THROUGH"): ("meta", "federal_register_through"),
+    (meta, "CSMS_THROUGH"): ("meta", "csms_through"),
     (countries, "COUNTRIES"): ("countries", None),
     (countries, "GROUP"): ("countries", "group"),
     (programs, "PROGRAMS"): ("programs", None),

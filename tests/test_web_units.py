@@ -209,7 +209,7 @@ def test_render_table(app, fmt, disposition):
     assert response.headers["Content-Type"].startswith({"csv": "text/csv", "tsv": "text/tab-separated-values",
                                                         "html": "text/html"}[fmt])
     assert response.headers.get("Content-Disposition") == disposition
-    assert "2026-01-01" in response.get_data(as_text=True)
+    assert app.config["TABLES"].as_of.isoformat() in response.get_data(as_text=True)  # the served tables' stamp
 
 
 def test_render_iqy_points_at_the_html_of_the_same_request(app):

@@ -43,8 +43,13 @@ def compare(tables, data) -> dict:
     return OrderedDict(
         tables_version=tables.version, name=_name(data.get("name")),
         currency="USD", entry_date=results[0].entry.entry_date.isoformat(), domestic=_domestic_doc(domestic),
-        imported=quotes, best=best, assumptions=assumptions,
+        imported=quotes, best=best, assumptions=assumptions, warnings=_warnings(results),
     )
+
+
+def _warnings(results: list[LandedCost]) -> list[str]:
+    """Every imported quote's warnings, each once, in order (an entry date after the tables' as-of date, ...)."""
+    return list(dict.fromkeys(w for result in results for w in result.warnings))
 
 
 def _imported(tables, data) -> list[LandedCost]:

@@ -27,14 +27,17 @@ def _sweep_dates(tables) -> list:
     return sorted(d for d in days if d >= tables.coverage_from)
 
 
-def compile_tables(tables, progress=None) -> int:
+def compile_tables(tables, progress=None, lines=None) -> int:
     """Quote every covered line for a set of origins on every boundary date; return the count.
 
-    ``progress(1)`` is called after each line (all its origins and dates), if given.
+    ``progress(1)`` is called after each line (all its origins and dates), if given;
+    ``lines`` (HTS digits) limits the sweep to those lines (the sync draft applier's check).
     """
     count = 0
     days = _sweep_dates(tables)
     for digits, line in tables.lines.items():
+        if lines is not None and digits not in lines:
+            continue
         for origin in CHECK_ORIGINS:
             for day in days:
                 if line.rate_on(day) is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from service.model import countries
+from service.model import countries, freshness
 from service.model import hts
 from service.model.errors import InputError, NotCovered
 from service.engine.cache import caches_for
@@ -143,13 +143,11 @@ def _quote_line(tables, line: LineInput) -> Stack:
     mfn, special_program = _mfn(tables, line, hline, not_applied)
     ev = evaluate(tables, line)
     assumptions = list(ev.assumptions)
-    if line.entry_date > tables.as_of:
-        assumptions.append({"fact": "entry_date",
-                            "assumption": f"entry date is after the tables' as-of date {tables.as_of}: priced on the "
-                                          "measures known then; later actions are not included"})
     applied = _applied(ev, not_applied)
     bases = _bases(applied, line, assumptions)
-    warnings: list[str] = []
+    # Deterministic (the entry date and the tables' as-of date), so it belongs in the cached stack.
+    late = freshness.after_as_of(line.entry_date, tables.as_of)
+    warnings: list[str] = [late] if late else []
     column1 = _column1(mfn, line)
     layers = [mfn] + [_measure_layer(o, line, column1, bases[o.measure.id], assumptions, warnings)
                       for o in applied]

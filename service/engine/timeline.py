@@ -12,6 +12,7 @@ import dataclasses
 from collections import OrderedDict
 from datetime import date
 
+from service.model import freshness
 from service.model.errors import InputError
 from service.engine.line_input import LineInput
 from service.engine.quote import quote
@@ -33,6 +34,8 @@ def timeline(tables, line: LineInput, start: date, end: date) -> dict:
     """Intervals ``[from, to)`` covering ``[start, end)`` with their stacks.
 
     ``line.entry_date`` is ignored; each interval is priced on its first day.
+    ``warnings`` says when the range reaches entry dates after the tables'
+    as-of date.
     """
     if end <= start:
         raise InputError.field("to", "must be after from")
@@ -62,4 +65,11 @@ def timeline(tables, line: LineInput, start: date, end: date) -> dict:
         currency=first["currency"], customs_value=first["customs_value"],
         **{"from": start.isoformat(), "to": end.isoformat()},
         intervals=[step for _sig, step in steps],
+        warnings=_warnings(tables, start, end),
     )
+
+
+def _warnings(tables, start: date, end: date) -> list[str]:
+    """The range's entry dates after the tables' as-of date, if it reaches them."""
+    late = freshness.range_after_as_of(start, end, tables.as_of)
+    return [late] if late else []

@@ -20,7 +20,9 @@ Query, Excel web queries and Google Sheets ``IMPORTDATA``/``IMPORTHTML``:
   return get a leading ``'`` so no spreadsheet evaluates them as a formula
   (OWASP ASVS 5.0, 1.2.10).  Number, date and code columns are not touched;
 * an error is a table too (``error`` columns), so a connector that shows
-  only cells can show the reason.
+  only cells can show the reason;
+* the tables' stamp (version, as-of date, age in days) is never a row: the
+  web layer sends it in headers, HTML adds it as a paragraph after the table.
 
 Plain Python: the web layer picks the format and sets the headers.
 """
@@ -76,7 +78,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "measures": _cols("measure_id program kind title heading:code from:date to:date rate:number all_in:number "
                       "value_base hts_scope origins condition confidence citation url"),
     "hts": _cols("hts:code description unit from:date to:date general special citation confidence"),
-    "health": _cols("status tables_version as_of:date coverage_from:date"),
+    "health": _cols("status tables_version as_of:date coverage_from:date "
+                    # appended (issue 13): the tables' age and the staleness limit
+                    "age_days:number stale max_table_age_days:number"),
     "landed_cost": _cols("row_type line id description hts:code origin quantity:number unit incoterm currency "
                          "price:number fx_units_per_usd:number price_usd:number dutiable_value:number duty:number "
                          "effective_rate:number international_freight:number insurance:number brokerage:number "
@@ -87,7 +91,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                          "fee_notes assumptions warnings"),
     "compare": _cols("quote kind origins landed_cost:number dutiable_value:number duty:number duty_share:number "
                      "fees:number per_unit:number energy_kwh:number per_kwh:number difference_vs_domestic:number "
-                     "break_even_additional_rate:number duty_by_program cheaper best assumptions"),
+                     "break_even_additional_rate:number duty_by_program cheaper best assumptions "
+                     "warnings"),  # appended (issue 13)
     "schedule": _cols("shipment:number name entry_date:date export_date:date line id hts:code origin "
                       "dutiable_value:number duty:number effective_rate:number landed_cost:number headings "
                       "total_duty:number total_fees:number total_landed_cost:number total_effective_rate:number "
@@ -95,7 +100,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "templates": _cols("template title line description hts:code unit quantity:number energy_kwh_per_unit:number "
                        "steel_content_share:number aluminum_content_share:number copper_content_share:number "
                        "us_content_share:number aam_content_share:number"),
-    "error": _cols("status:number code message field detail hint tables_version"),
+    "error": _cols("status:number code message field detail hint tables_version "
+                   "as_of:date age_days:number"),  # appended (issue 13)
 }
 
 
@@ -119,6 +125,8 @@ _LEADING_BLANKS = "".join(chr(c) for c in (*range(0x21), *range(0x7f, 0xa1))) + 
 def _cell(value, column: Column) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = value if isinstance(value, str) else str(value)
     return neutralise(text) if column.kind == TEXT else text
 
@@ -130,7 +138,10 @@ def table(resource: str, rows: list[dict]) -> tuple[tuple[str, ...], list[list[s
             [[_cell(row.get(c.name), c) for c in columns] for row in rows])
 
 
-def render(fmt: str, resource: str, rows: list[dict], title: str = "") -> str:
+def render(fmt: str, resource: str, rows: list[dict], title: str = "", footer: str = "") -> str:
+    """The rows as CSV, TSV or HTML.  ``footer`` (the tables' stamp) is a paragraph after the HTML
+    table, outside it: a web query or ``IMPORTHTML`` reads the table alone, and CSV/TSV carry no
+    extra line (their stamp is in the response headers), so every form stays safe to sum."""
     header, cells = table(resource, rows)
     if fmt == "csv":
         buf = io.StringIO()
@@ -149,7 +160,8 @@ def render(fmt: str, resource: str, rows: list[dict], title: str = "") -> str:
         body = "\n".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in cells)
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 f"<title>{esc(title or resource)}</title></head><body>\n"
-                f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n</body></html>\n")
+                f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+                + (f"<p id=\"tables\">{esc(footer)}</p>\n" if footer else "") + "</body></html>\n")
     raise ValueError(f"not a tabular format: {fmt}")
 
 
@@ -325,7 +337,8 @@ def compare_rows(doc: dict) -> list[dict]:
                      "break_even_additional_rate": q["break_even_additional_rate"],
                      "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items()),
                      "cheaper": q["cheaper"]})
-    return _first(rows, best=doc["best"], assumptions=_notes(doc["assumptions"], _assumption_text))
+    return _first(rows, best=doc["best"], assumptions=_notes(doc["assumptions"], _assumption_text),
+                  warnings=_notes(doc.get("warnings", []), str))
 
 
 def _change_text(change: dict) -> str:
@@ -362,7 +375,8 @@ def schedule_rows(doc: dict) -> list[dict]:
 def error_rows(doc: dict) -> list[dict]:
     """An error envelope as a table: one row per field message (one row when no field is named)."""
     common = {"status": doc["status"], "code": doc["code"], "message": doc["message"], "hint": doc.get("hint"),
-              "tables_version": doc.get("tables_version")}
+              "tables_version": doc.get("tables_version"), "as_of": doc.get("as_of"),
+              "age_days": doc.get("age_days")}
     rows = [{**common, "field": field, "detail": m} for field, messages in doc.get("errors", {}).items()
             for m in messages]
     return rows or [common]

@@ -10,7 +10,7 @@ is reported, not only the first (:class:`~service.model.errors.TableErrors`).
 Layout (paths relative to the tables directory), one reader per kind in
 :mod:`service.tables.readers`::
 
-    meta.yaml             version, as-of date, coverage start
+    meta.yaml             version, as-of date, coverage start, what they were verified against
     countries.yaml        country aliases and named groups (EU, USMCA, ...)
     programs.yaml         programs (filing order) and special tariff programs
     hts/*.yaml            covered HTSUS lines with dated column 1 rates
@@ -59,7 +59,7 @@ def load_tables(directory: str | Path | None = None) -> Tables:
         raise TableError(str(directory), "tables directory not found")
     require_layout(directory)
     reader = Reader(directory)
-    version, as_of, coverage_from = read_meta(reader)
+    meta = read_meta(reader)
     aliases, groups = read_countries(reader)
     programs, specials = read_programs(reader)
     lines = _read_all(reader, directory / "hts", "*.yaml", read_hts_file, {})
@@ -70,8 +70,8 @@ def load_tables(directory: str | Path | None = None) -> Tables:
     reader.errors.extend(cross_check(measures, specials, lines))
     fx = _read_fx(reader, directory / "fx" / "rates.yaml")
     reader.raise_collected()
-    tables = Tables(version, as_of, coverage_from, directory, aliases, groups, programs, specials,
-                    lines, measures, fees, fx=fx)
+    tables = Tables(meta.version, meta.as_of, meta.coverage_from, directory, aliases, groups, programs, specials,
+                    lines, measures, fees, fx=fx, verified_against=meta.verified_against)
     tables.build_indexes()
     _read_templates(reader, directory / "projects", tables)
     reader.errors.extend(release_checks(reader, tables.version, tables.as_of))   # the version and its CHANGELOG entry

@@ -5,7 +5,10 @@
 them and stops with ``file:line`` on a defect).  The blueprints in
 ``service/web/blueprints/`` only parse, call the domain and render.
 
-Every response carries the tables version in ``X-Tables-Version``; every
+Every response carries the tables version in ``X-Tables-Version`` and their
+as-of date, age and staleness beside it (``service/web/freshness.py``:
+``X-Tables-As-Of``, ``X-Tables-Age-Days``, ``X-Tables-Stale``; the limit is
+``TARIFF_STACK_MAX_TABLE_AGE_DAYS``, "today" the config's ``CLOCK``); every
 4xx/5xx is one JSON envelope (``service/web/errors.py``), or that envelope as
 a table when CSV/TSV/HTML was asked for.
 
@@ -24,7 +27,7 @@ Hardening headers on every response: ``X-Content-Type-Options: nosniff``;
 ``Cache-Control: no-store`` on errors, on every answer to a POST, on
 ``/healthz`` and on ``errors=inline`` tables; ``Cache-Control: max-age=300``
 (:data:`GET_MAX_AGE`) on a successful GET, whose answer changes only with the
-tables (their version is in ``X-Tables-Version``).
+tables (their version is in ``X-Tables-Version``) and their age in days.
 """
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
 
 from service.model.errors import InputError
+from service.model.freshness import MAX_AGE_ENV
 from service.tables.load import Tables, load_tables
+from service.web import freshness
 from service.web.blueprints import duty, landed, meta, reference
 from service.web.errors import ERROR_STATUS_HEADER, errors_mode, register_error_handlers
 from service.web.jsonio import JSONProvider
@@ -76,11 +81,13 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
     app.json_provider_class = JSONProvider
     app.json = JSONProvider(app)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
-                      PUBLIC_URL=os.environ.get(PUBLIC_URL_ENV), TRUST_PROXY=os.environ.get(TRUST_PROXY_ENV))
+                      PUBLIC_URL=os.environ.get(PUBLIC_URL_ENV), TRUST_PROXY=os.environ.get(TRUST_PROXY_ENV),
+                      MAX_TABLE_AGE_DAYS=os.environ.get(MAX_AGE_ENV))
     if config:
         app.config.update(config)
     app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
     app.config["TRUST_PROXY"] = trust_proxy(app.config["TRUST_PROXY"])
+    freshness.configure(app.config)
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.config["TABLES"] = tables if tables is not None else load_tables()
@@ -102,6 +109,7 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
     @app.after_request
     def _headers(response):
         response.headers[VERSION_HEADER] = app.config["TABLES"].version
+        response.headers.update(freshness.headers(freshness.current()))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = cache_control(request.method, request.path, response)
         if "Location" in response.headers:

@@ -2,15 +2,15 @@
 
 A request for CSV, TSV or HTML (a ``.csv``/``.tsv``/``.html`` suffix or
 ``format=``) gets the same envelope as a table in that format instead
-(columns ``status, code, message, field, detail, hint, tables_version``, one
-row per field message), still under its 4xx/5xx status.  Spreadsheet
+(columns ``status, code, message, field, detail, hint, tables_version, as_of,
+age_days``, one row per field message), still under its 4xx/5xx status.  Spreadsheet
 connectors (Power Query, ``IMPORTDATA``, web queries) drop the body of a 4xx,
 so ``errors=inline`` answers that table with status 200 and the real status
 in ``X-Error-Status``: the reason reaches the cell.  JSON callers always get
 the envelope under the real status.
 
-The envelope also carries ``tables_version`` and, for a line the tables do not
-cover, a ``hint``.  :class:`ApiError` is what the web layer itself raises (an
+The envelope also carries ``tables_version`` with the tables' ``as_of`` and
+``age_days`` beside it and, for a line the tables do not cover, a ``hint``.  :class:`ApiError` is what the web layer itself raises (an
 unsupported media type, a body over a limit, malformed JSON); the domain's
 :class:`~service.model.errors.InputError` and
 :class:`~service.model.errors.NotCovered` map to 400 and 404.
@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.model.errors import InputError, NotCovered
 from service.render import spreadsheet
+from service.web.freshness import stamp
 from service.web.tabular import requested_tabular_format, split_suffix, tabular
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def answer(doc: dict, status: int, headers: dict | None = None):
         log.info("rejected %s %s: %d %s: %s", request.method, _shown(request.path, 200), status, doc["code"],
                  _shown(doc["message"], 300))
     headers = dict(headers or {})
+    doc = stamp(doc, warn=False)   # the answer's own envelope (one nested in a batch result is not stamped)
     fmt = requested_tabular_format()
     if fmt is None:
         return doc, status, headers

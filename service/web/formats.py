@@ -17,6 +17,7 @@ from flask import Response, current_app, jsonify, request
 from service.model.errors import InputError
 from service.render import spreadsheet
 from service.web.errors import ApiError
+from service.web.freshness import stamp
 from service.web.schemas import FormatQuery, validated
 from service.web.tabular import split_suffix, tabular  # noqa: F401 (callers import these from here)
 
@@ -75,7 +76,11 @@ def public_base_url() -> str:
 
 
 def respond(fmt: str, resource: str, doc: dict, rows, title: str = "") -> Response:
-    """``doc`` as JSON, or ``rows(doc)`` as CSV/TSV/HTML, or an .iqy pointing at the HTML form."""
+    """``doc`` as JSON, or ``rows(doc)`` as CSV/TSV/HTML, or an .iqy pointing at the HTML form.
+
+    ``doc`` is stamped first (``as_of``, ``age_days``, a staleness warning: ``service.web.freshness``);
+    it is never changed (the engine's documents are shared through its caches)."""
+    doc = stamp(doc)
     if fmt == "json":
         return jsonify(doc)
     if fmt == "iqy":

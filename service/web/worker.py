@@ -20,6 +20,10 @@ from gunicorn.http import errors as http_errors
 from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
 
+from service.model.freshness import Freshness
+from service.render.freshness import stamped
+from service.web import freshness
+
 # gunicorn's limits on the request head, set explicitly; 8190 is also the largest request line gunicorn allows.
 LIMIT_REQUEST_LINE = 8190
 LIMIT_REQUEST_FIELDS = 100
@@ -51,15 +55,24 @@ def refusal(exc: Exception) -> tuple[int, str, str, str] | None:
     return None
 
 
-def refusal_response(status: int, code: str, reason: str, message: str, tables_version: str) -> bytes:
-    """A complete HTTP/1.1 response carrying the error envelope; the connection is closed after it."""
-    body = json.dumps({"code": code, "status": status, "message": message, "errors": {},
-                       "tables_version": tables_version}).encode("utf-8")
+def refusal_response(status: int, code: str, reason: str, message: str, tables_version: str,
+                     fresh: Freshness | None = None) -> bytes:
+    """A complete HTTP/1.1 response carrying the error envelope; the connection is closed after it.
+
+    With ``fresh`` (the tables' freshness), the envelope and the headers carry the stamp every answer
+    of the application carries (``service.web.freshness``)."""
+    doc = {"code": code, "status": status, "message": message, "errors": {}, "tables_version": tables_version}
+    stamp = {}
+    if fresh is not None:
+        doc = stamped(doc, fresh, warn=False)
+        stamp = freshness.headers(fresh)
+    body = json.dumps(doc).encode("utf-8")
     head = (f"HTTP/1.1 {status} {reason}\r\n"
             "Connection: close\r\n"
             "Content-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n"
             f"X-Tables-Version: {tables_version}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in stamp.items()) +
             "X-Content-Type-Options: nosniff\r\n"
             "Cache-Control: no-store\r\n"
             "\r\n")
@@ -78,8 +91,9 @@ class EnvelopeWorker(ThreadWorker):
         self.log.warning("rejected request from ip=%s: %d %s: %r", addr[0], status, code, str(exc)[:200])
         config = getattr(self.wsgi, "config", {})
         version = config["TABLES"].version if "TABLES" in config else ""
+        fresh = freshness.of_config(config) if "TABLES" in config else None
         try:
-            write_nonblock(client, refusal_response(status, code, reason, message, version))
+            write_nonblock(client, refusal_response(status, code, reason, message, version, fresh))
         except Exception:  # the client may be gone; nothing more to tell it
             self.log.debug("Failed to send error message.")
         return None

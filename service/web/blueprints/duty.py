@@ -133,5 +133,5 @@ def timeline_view(ext=None):
                                                             "priced; effective rates hold for any value unless a "
                                                             "layer is specific or content-based"}]
                           if notional else []) + [{"fact": f, "assumption": a} for f, a in line.readings]
-    doc["warnings"] = warnings
+    doc["warnings"] = [*doc.pop("warnings"), *warnings]   # after the assumptions, as before
     return respond(fmt, "timeline", doc, spreadsheet.timeline_rows, title=f"Duty timeline {doc['hts']} {doc['origin']}")

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 
 from service.version import __version__
 from service.render import spreadsheet
+from service.web import freshness
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond
 from service.web.schemas import FormatQuery, validated
@@ -30,8 +31,13 @@ def healthz(ext=None):
     args = validated(FormatQuery, request.args)
     fmt = chosen_format(args.get("format"), ext)
     t = tables()
-    doc = {"status": "ok", "version": __version__, "tables_version": t.version, "as_of": t.as_of.isoformat(),
-           "coverage_from": t.coverage_from.isoformat(), "hts_lines": len(t.lines), "measures": len(t.measures)}
+    fresh = freshness.current()
+    # Stale tables still answer "ok" (a probe must not restart a service over old data): "stale" says it.
+    doc = {"status": "ok", "version": __version__, "tables_version": t.version,
+           "coverage_from": t.coverage_from.isoformat(), "stale": fresh.stale, "max_table_age_days": fresh.limit,
+           "hts_lines": len(t.lines), "measures": len(t.measures)}
+    if t.verified_against is not None:
+        doc["verified_against"] = t.verified_against.as_dict()
     return respond(fmt, "health", doc, lambda d: [d], title="Health")
 
 

@@ -26,11 +26,13 @@ from service.model.errors import InputError, NotCovered, TableError
 from service.model.freshness import from_settings
 from service.tables.load import load_tables
 from service.engine.compile import compile_tables
+from service.engine.diff import SetInvalid, diff_tables, load_pair, scope_for
 from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
 from service.render.freshness import stamp_line, stamped
 from service.render.pricing_file import price_path
 from service.render.tabular_files import FileProblem
+from service.render.diff_text import DEFAULT_LIMIT, render_diff
 from service.render.text import render_text
 
 LINE_OPTIONS = ("mode", "loaded_date", "steel_content_value", "aluminum_content_value", "copper_content_value",
@@ -178,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
                             "use, container CPU quota included, plus one; 4 threads each)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     _sync_args(sub)
+    _diff_args(sub)
     return parser
 
 
@@ -271,6 +274,61 @@ def _serve(tables, args) -> int:
     return 0
 
 
+# ------------------------------------------------------------ tariff-stack diff
+
+def _diff_args(sub):
+    p = sub.add_parser("diff", help="list every quote whose figure changes between two table sets (release review)",
+                       description="Quote every line, origin and date against two table sets and list each quote "
+                                   "whose figure changes (total, effective rate, layers), or that one set prices and "
+                                   "the other refuses. Exit 0: no differences; 1: differences; 2: bad input or "
+                                   "tables.")
+    p.add_argument("old_dir", help="the previous tables directory (e.g. a git worktree of the last release)")
+    p.add_argument("new_dir", help="the tables directory under review")
+    p.add_argument("--hts", action="append", default=[], metavar="CODE",
+                   help="HTS code or prefix (repeatable or a comma list; default every covered line of either set)")
+    p.add_argument("--origin", action="append", default=[], metavar="COUNTRY",
+                   help="origin (repeatable or a comma list; default the check sweep's: CN, KR, JP, DE, CA, MX, GB, "
+                        "VN, IN, BR, AU)")
+    p.add_argument("--date", action="append", default=[], metavar="YYYY-MM-DD",
+                   help="entry date (repeatable or a comma list; default every date a dated value starts or ends in "
+                        "either set, the day before each, the first day of coverage and the as-of dates)")
+    p.add_argument("--value", help="customs value in USD (default 100000)")
+    p.add_argument("--json", action="store_true", help="print the complete JSON document (every changed quote)")
+    p.add_argument("--limit", type=_whole_number(0), default=DEFAULT_LIMIT,
+                   help=f"groups of changes the text lists (default {DEFAULT_LIMIT}; 0: all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _diff(args) -> int:
+    started = time.perf_counter()
+    try:
+        old, new = load_pair(args.old_dir, args.new_dir)
+        scope = scope_for(old, new, args.hts, args.origin, args.date, args.value)
+        with tqdm(total=len(scope.lines), unit="line", desc="comparing", file=sys.stderr,
+                  disable=args.no_progress or None) as bar:
+            result = diff_tables(old, new, scope, progress=bar.update)
+    except SetInvalid as exc:
+        for side, directory, errors in exc.problems:
+            print(f"tariff-stack diff: the {side} tables ({directory}) are invalid: "
+                  + (f"{errors[0].where}: {errors[0].reason}" if len(errors) == 1 else f"{len(errors)} errors"),
+                  file=sys.stderr)
+            if len(errors) > 1:
+                for error in errors:
+                    print(f"  {error.where}: {error.reason}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        _input_error(exc)
+        return 2
+    doc = result.doc()
+    try:
+        print(json.dumps(doc, indent=2) if args.json else render_diff(doc, args.limit), flush=True)
+    except BrokenPipeError:          # the reader stopped (`| head`): the exit status still says what was found
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print(f"tariff-stack diff: {result.compared:,} quotes compared in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+    return 1 if result.changes else 0
+
+
 def _table_error(exc: TableError) -> int:
     errors = getattr(exc, "errors", [exc])
     if len(errors) == 1:
@@ -295,6 +353,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "sync":
             return _sync(args)
+        if args.command == "diff":
+            return _diff(args)     # loads its two table sets itself
         started = time.perf_counter()
         tables = load_tables()
         loaded = time.perf_counter() - started

@@ -18,6 +18,7 @@ Layout (paths relative to the tables directory), one reader per kind in
     fees/*.yaml           MPF and HMF
     fx/rates.yaml         monthly currency rates (optional)
     projects/*.yaml       project templates (optional)
+    CHANGELOG.md          an entry per version (checked: service.tables.checks.release_checks)
 
 A measure's id is its file path below ``measures/`` without ``.yaml``, then
 ``/`` and its local ``id``: ``section_301/lists/list_3``.
@@ -28,7 +29,7 @@ import os
 from pathlib import Path
 
 from service.model.errors import TableError
-from service.tables.checks import cross_check, require_layout
+from service.tables.checks import cross_check, release_checks, require_layout
 from service.tables.reader import Reader
 from service.tables.readers.countries import read_countries
 from service.tables.readers.fees import read_fee_file
@@ -73,6 +74,7 @@ def load_tables(directory: str | Path | None = None) -> Tables:
                     lines, measures, fees, fx=fx, verified_against=meta.verified_against)
     tables.build_indexes()
     _read_templates(reader, directory / "projects", tables)
+    reader.errors.extend(release_checks(reader, tables.version, tables.as_of))   # the version and its CHANGELOG entry
     reader.raise_collected()
     return tables
 

@@ -180,6 +180,23 @@ def test_identical_sets_have_no_differences(tmp_path):
     assert "0 changed" in render_diff(result.doc()).splitlines()[0]
 
 
+def _drop_verified_against(root: Path) -> None:
+    meta = root / "meta.yaml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text[:text.index("# What the tables were checked against")], encoding="utf-8")
+
+
+def test_a_release_from_before_verified_against_is_the_old_side_only(tmp_path):
+    old = _copy(tmp_path, "old")
+    _drop_verified_against(old)
+    with pytest.raises(Exception, match="verified_against"):
+        load_tables(old)                                         # the service and check refuse it
+    result = diff_dirs(old, SHIPPED, hts=["8507.80"])              # the reviewer compares against it
+    assert result.compared > 100 and result.changed == 0
+    with pytest.raises(SetInvalid, match="verified_against"):
+        diff_dirs(SHIPPED, old, hts=["8507.80"])                   # never as the new side
+
+
 def _agree(pair, hts) -> tuple:
     """The diff priced once per interval equals the diff quoting every date."""
     scope = scope_for(*pair, hts=hts)

@@ -130,7 +130,7 @@ def test_report_json_shape(srv, tmp_path, tables):
                                   "covered_headings"}
     assert set(doc["sources"][0]) == {"source", "title", "ok", "error", "since", "checked_through", "requests",
                                       "not_modified", "findings"}
-    assert doc["sources"][0]["since"] == {"start": "2026-11-28"}          # first run: the tables' as-of date
+    assert doc["sources"][0]["since"] == {"release": "2026HTSRev21", "date": "2026-10-07"}   # first run: meta.yaml's release
     assert set(doc["findings"][0]) == {"id", "source", "kind", "severity", "title", "url", "published", "effective",
                                        "touches", "detail", "draft"}
     assert set(doc["circuit_breaker"]) == {"tripped", "changed_lines", "covered_lines", "limit", "message"}

@@ -52,14 +52,17 @@ def default_dir() -> Path:
     return Path(tariff_tables.__file__).parent
 
 
-def load_tables(directory: str | Path | None = None) -> Tables:
-    """Load and validate every table; raise :class:`TableError` (or ``TableErrors``, all of them) on defects."""
+def load_tables(directory: str | Path | None = None, past_release: bool = False) -> Tables:
+    """Load and validate every table; raise :class:`TableError` (or ``TableErrors``, all of them) on defects.
+
+    ``past_release``: a set released before ``meta.yaml`` said what it was verified against (the old side
+    of ``tariff-stack diff``) loads without it; everything else is checked as usual."""
     directory = Path(directory) if directory is not None else default_dir()
     if not directory.is_dir():
         raise TableError(str(directory), "tables directory not found")
     require_layout(directory)
     reader = Reader(directory)
-    meta = read_meta(reader)
+    meta = read_meta(reader, past_release)
     aliases, groups = read_countries(reader)
     programs, specials = read_programs(reader)
     lines = _read_all(reader, directory / "hts", "*.yaml", read_hts_file, {})

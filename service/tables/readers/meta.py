@@ -21,12 +21,20 @@ _RELEASE_NAME = re.compile(r"^\d{4}HTS(Basic|Rev\d{1,3})$")   # USITC's names: 2
 _CSMS_NUMBER = re.compile(r"^(\d{8,9}|\d{2}-\d{6})$")          # 69851916, or the old 14-000077
 
 
-def read_meta(reader: Reader) -> TablesMeta:
+def read_meta(reader: Reader, past_release: bool = False) -> TablesMeta:
+    """``past_release``: tables released before ``verified_against`` existed (2026.11.28-3) may lack it;
+    only ``tariff-stack diff`` reads an old set so, never the service or ``check``."""
     node = reader.read_mapping(reader.dir / "meta.yaml")
-    f.check_keys(node, META)
+    f.check_keys(node, _past_meta() if past_release else META)
     as_of = f.date_of(node, "as_of")
+    verified = None if past_release and "verified_against" not in node else _verified_against(node, as_of)
     return TablesMeta(f.text(node, "version"), as_of, f.date_of(node, "coverage_from"),
-                      f.text(node, "description", required=False), _verified_against(node, as_of))
+                      f.text(node, "description", required=False), verified)
+
+
+def _past_meta() -> Keys:
+    """META with ``verified_against`` optional (a release from before it existed); not a schema of its own."""
+    return Keys(META.required - {"verified_against"}, META.optional | {"verified_against"})
 
 
 def _verified_against(node: Located, as_of: date) -> VerifiedAgainst:

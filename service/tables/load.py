@@ -17,6 +17,8 @@ Layout (paths relative to the tables directory), one reader per kind in
     measures/<program>/*.yaml   Chapter 99 measures and exemptions
     fees/*.yaml           MPF and HMF
     fx/rates.yaml         monthly currency rates (optional)
+    refunds/interest.yaml, refunds/routes.yaml   overpayment interest and refund
+                          routes, for audits of past entries (optional)
     projects/*.yaml       project templates (optional)
 
 A measure's id is its file path below ``measures/`` without ``.yaml``, then
@@ -37,6 +39,7 @@ from service.tables.readers.hts import read_hts_file
 from service.tables.readers.measures import read_measure_file
 from service.tables.readers.meta import read_meta
 from service.tables.readers.programs import read_programs
+from service.tables.readers.refunds import check_refund_routes, read_refunds
 from service.tables.readers.templates import read_template
 from service.tables.tables import Tables
 
@@ -68,9 +71,11 @@ def load_tables(directory: str | Path | None = None) -> Tables:
     reader.raise_collected()      # references are checked only between tables that loaded
     reader.errors.extend(cross_check(measures, specials, lines))
     fx = _read_fx(reader, directory / "fx" / "rates.yaml")
+    refunds = read_refunds(reader, directory / "refunds") if (directory / "refunds").is_dir() else None
+    reader.errors.extend(check_refund_routes(measures, refunds))
     reader.raise_collected()
     tables = Tables(version, as_of, coverage_from, directory, aliases, groups, programs, specials,
-                    lines, measures, fees, fx=fx)
+                    lines, measures, fees, fx=fx, refunds=refunds)
     tables.build_indexes()
     _read_templates(reader, directory / "projects", tables)
     reader.raise_collected()

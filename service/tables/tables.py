@@ -17,6 +17,7 @@ from service.model.fees import Fee
 from service.model.fx import FxTable
 from service.model.hts_lines import HtsLine
 from service.model.measures import Measure
+from service.model.refunds import RefundTables
 from service.model.programs import Program, SpecialProgram
 from service.model.templates import Template
 
@@ -39,6 +40,7 @@ class Tables:
     exemptions_for: dict[str, list[Measure]] = field(default_factory=dict)
     fx: FxTable | None = None               # currency conversion (fx/rates.yaml)
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
+    refunds: RefundTables | None = None     # refund routes and overpayment interest (refunds/*.yaml)
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:

@@ -23,8 +23,10 @@ rows, so a CSV of the rows sums to them.
 """
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -41,7 +43,6 @@ from service.engine.quote import quote_stack
 from service.engine.stack import Stack
 
 INTEREST_CACHE_SIZE = 20_000   # (deposit date, interest_to, importer type) -> growth factor
-WINDOW_CACHE_SIZE = 20_000     # (routes, entry date, liquidation, audit date) -> the window an amount takes
 
 
 @dataclass
@@ -71,13 +72,47 @@ class Audit:
     lines: list[LineAudit]
     routes: dict[str, Route] = field(default_factory=dict)       # the routes named in the answer
     rates: dict[date, InterestRate] = field(default_factory=dict)  # the interest rates used, by start
+    windows: dict = field(default_factory=dict)    # (routes, entry date, liquidation) -> the window taken
+    growth: dict = field(default_factory=dict)     # deposit date -> (compound factor, rates used)
 
 
 # ----------------------------------------------------------------- the request
 
 def audit(tables, data) -> dict:
     """``POST /v1/audit``: parse, audit every line, render; InputError (400) / NotCovered (404) on a bad line."""
-    return audit_doc(tables, run_audit(tables, parse_request(tables, data)))
+    with paused_gc():
+        return audit_doc(tables, run_audit(tables, parse_request(tables, data)))
+
+
+_GC_USERS = 0
+_GC_LOCK = threading.Lock()
+_GC_WAS_ENABLED = False
+
+
+@contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector off while a large audit is built, back on after.
+
+    An audit of 10,000 lines builds about 300,000 containers that all live
+    until the answer is sent; each full collection walks them all again, which
+    cost a third of the time (bench/REPORT.md, issue 14).  Reference counting
+    still frees everything acyclic at once; cycles wait until the collector is
+    back.  Threads share the collector: it is switched off by the first audit
+    in progress and on again by the last, and only if it was on before.
+    """
+    global _GC_USERS, _GC_WAS_ENABLED
+    with _GC_LOCK:
+        if _GC_USERS == 0:
+            _GC_WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _GC_USERS += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS -= 1
+            if _GC_USERS == 0 and _GC_WAS_ENABLED:
+                gc.enable()
 
 
 def run_audit(tables, request: AuditRequest) -> Audit:
@@ -119,22 +154,20 @@ def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLin
 
 
 class _LineWindows:
-    """The window each amount of one line takes, memoised across lines (by route list, entry date,
-    liquidation and audit date: lines entered on the same day with the same liquidation share them)."""
+    """The window each amount of one line takes, shared by the lines of the request with the same entry date
+    and liquidation (kept in the request's :class:`Audit`)."""
 
     def __init__(self, refunds: RefundTables, entry_date: date, liq: Liquidation, audit_date: date, into: Audit):
         self.refunds, self.entry_date, self.liq, self.audit_date, self.into = refunds, entry_date, liq, audit_date, into
-        self.cache = _per_tables(_WINDOWS, refunds, WINDOW_CACHE_SIZE)
 
     def of(self, route_ids: tuple[str, ...]) -> Window:
-        key = (route_ids, self.entry_date, self.liq, self.audit_date)
-        chosen = self.cache.get(key)
+        key = (route_ids, self.entry_date, self.liq)
+        chosen = self.into.windows.get(key)
         if chosen is None:
-            chosen = choose([window(self.refunds.routes[rid], self.entry_date, self.liq, self.audit_date)
-                             for rid in route_ids])
-            self.cache.put(key, chosen)
-        if chosen.route not in self.into.routes:
-            self.into.routes[chosen.route] = self.refunds.routes[chosen.route]
+            chosen = self.into.windows[key] = choose([window(self.refunds.routes[rid], self.entry_date, self.liq,
+                                                             self.audit_date) for rid in route_ids])
+            if chosen.route not in self.into.routes:
+                self.into.routes[chosen.route] = self.refunds.routes[chosen.route]
         return chosen
 
 
@@ -159,15 +192,16 @@ def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: 
         return
     if request.interest_to <= deposit:
         return
-    factor, rates = _growth(refunds, deposit, request.interest_to, request.importer_type)
-    row.interest = cents(row.refundable * (factor - 1))
-    for rate in rates:
-        if rate.start not in into.rates:
-            into.rates[rate.start] = rate
+    found = into.growth.get(deposit)
+    if found is None:
+        found = into.growth[deposit] = _growth(refunds, deposit, request.interest_to, request.importer_type)
+        for rate in found[1]:
+            if rate.start not in into.rates:
+                into.rates[rate.start] = rate
+    row.interest = cents(row.refundable * (found[0] - 1))
 
 
 _GROWTH: dict[int, tuple] = {}
-_WINDOWS: dict[int, tuple] = {}
 _CACHES_LOCK = threading.Lock()
 
 
@@ -195,4 +229,4 @@ def _growth(refunds: RefundTables, start: date, end: date, importer_type: str) -
     return found
 
 
-__all__ = ["AMOUNTS", "Audit", "LineAudit", "audit", "run_audit", "audit_line", "refund_tables"]
+__all__ = ["AMOUNTS", "Audit", "LineAudit", "audit", "run_audit", "audit_line", "refund_tables", "paused_gc"]

@@ -12,7 +12,6 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from service.model.money import fmt_decimal, rate6
-from service.engine.audit_compare import row_sums
 
 ZERO = Decimal("0.00")
 
@@ -83,13 +82,14 @@ def line_warnings(stack) -> list[str]:
 
 
 def row_doc(r) -> dict:
-    """One heading row; the route of an amount, and the legal status, only where there is one."""
+    """One heading row; the route of an amount, and the legal status, only where there is one.
+    (``str`` is :func:`_m` inlined: this runs once per heading of every line.)"""
     out = {"heading": r.heading, "program": r.program, "measure_id": r.measure_id, "treatment": r.treatment,
-           "paid": _m(r.paid), "assessed": _m(r.assessed), "owed": _m(r.owed), "refundable": _m(r.refundable),
-           "contingent": _m(r.contingent), "underpaid": _m(r.underpaid), "unmatched": _m(r.unmatched),
-           "interest": _m(r.interest), "citation": r.citation, "confidence": r.confidence, "reasons": r.reasons}
+           "paid": str(r.paid), "assessed": str(r.assessed), "owed": str(r.owed), "refundable": str(r.refundable),
+           "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
+           "interest": str(r.interest), "citation": r.citation, "confidence": r.confidence, "reasons": r.reasons}
     if r.legal is not None:
-        out["legal_status"] = {"state": r.legal.state, "since": r.legal.since.isoformat()}
+        out["legal_status"] = _legal_doc(r.legal)
     if r.refund_window is not None:
         out["refund_route"] = r.refund_window.doc()
     if r.contingent_window is not None:
@@ -97,6 +97,17 @@ def row_doc(r) -> dict:
     if r.underpaid_window is not None:
         out["underpaid_route"] = r.underpaid_window.doc()
     return out
+
+
+_LEGAL: dict = {}
+
+
+def _legal_doc(status) -> dict:
+    """A row's legal state and date (the ruling itself is in the document's ``rulings``), rendered once."""
+    found = _LEGAL.get(id(status))
+    if found is None or found[0] is not status:
+        found = _LEGAL[id(status)] = (status, {"state": status.state, "since": status.since.isoformat()})
+    return found[1]
 
 
 # ------------------------------------------------------------------ totals
@@ -109,11 +120,8 @@ def totals_doc(lines) -> OrderedDict:
     for x in lines:
         for name, amount in x.totals.items():
             totals[name] += amount
-        for program, rows in _by_program(x.rows).items():
-            sums = row_sums(rows)
-            found = by_program.get(program)
-            by_program[program] = list(sums) if found is None else [a + b for a, b in zip(found, sums)]
         for r in x.rows:
+            _add_program(by_program, r)
             if r.refund_window or r.contingent_window or r.underpaid_window:
                 _add_routes(by_route, r)
     out = OrderedDict((name, _m(totals[name])) for name in AMOUNTS)
@@ -122,15 +130,22 @@ def totals_doc(lines) -> OrderedDict:
     return out
 
 
-def _by_program(rows) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for r in rows:
-        key = r.program or "unmatched"
-        if key in out:
-            out[key].append(r)
-        else:
-            out[key] = [r]
-    return out
+def _add_program(by_program: dict, r) -> None:
+    """The row's amounts added to its program's (in the order of AMOUNTS)."""
+    key = r.program or "unmatched"
+    s = by_program.get(key)
+    if s is None:
+        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.contingent, r.underpaid, r.unmatched,
+                           r.interest]
+        return
+    s[0] += r.paid
+    s[1] += r.assessed
+    s[2] += r.owed
+    s[3] += r.refundable
+    s[4] += r.contingent
+    s[5] += r.underpaid
+    s[6] += r.unmatched
+    s[7] += r.interest
 
 
 def _add_routes(by_route: dict, r) -> None:

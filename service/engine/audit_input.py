@@ -14,6 +14,7 @@ Every error of every line is reported at once, named by its path in the body
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import CENT, parse_amount
 from service.model.refunds import IMPORTER_TYPES
-from service.engine.line_input import LineInput, known_facts, parse_date, parse_line
+from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, parse_date, parse_line
 
 MAX_LINES = 10_000
 MAX_PAID = 50            # paid headings on one line
@@ -33,6 +34,7 @@ REQUEST_FIELDS = ("lines", "audit_date", "interest_to", "importer_type")
 _HEADING = re.compile(r"^(99\d{2})\.?(\d{2})\.?(\d{2})$")
 _CASE = re.compile(r"^([AC])-?(\d{3})-?(\d{3})(?:-?(\d{3}))?$")
 _YES, _NO = ("yes", "true", "y", "1"), ("no", "false", "n", "0")
+_PLAIN_VALUE = re.compile(r"^[1-9][0-9]{0,11}(\.[0-9]{1,2})?$")    # a customs value parse_line reads as it is
 _PLAIN_CENTS = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")   # the common form, read without the general parser
 HEADING_FORMS = ("a Chapter 99 heading (9903.01.24), the line's HTS number for the column 1 duty (8507.60.00.20) "
                  "or an AD/CVD case number (A-570-194)")
@@ -159,7 +161,7 @@ def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine 
     duty_fields = {k: v for k, v in item.items() if k not in AUDIT_FIELDS}
     line = None
     try:
-        line = parse_line(duty_fields, tables.aliases, facts)
+        line = _duty_line(tables, facts, duty_fields)
     except InputError as exc:           # its fields under this line: lines.3.hts
         errors.merge(exc.errors)
     own = _own_fields(item, errors)
@@ -169,8 +171,39 @@ def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine 
     return AuditLine(index, line, *own[:2], paid, *own[2:])
 
 
+_TEMPLATES: dict = {}
+_TEMPLATES_MAX = 20_000
+
+
+def _duty_line(tables, facts, fields: dict) -> LineInput:
+    """:func:`parse_line`, memoised on everything but a plain value (``10004``, ``10004.50``).
+
+    Lines of one audit repeat their HTS number, origin, date and facts with
+    another value: the line is read once per such key (with a value of 1) and
+    the value is set on a copy, exactly as parse_line reads a plain decimal.
+    Lines with content values (checked against the value), or any field that is
+    not plain text, are read in full; so is every line whose reading fails, so
+    its errors are parse_line's own.
+    """
+    raw = fields.get("value")
+    if type(raw) is not str or not _PLAIN_VALUE.match(raw) or not all(type(v) is str for v in fields.values()) \
+            or any(name in fields for name in CONTENT_FIELDS):
+        return parse_line(fields, tables.aliases, facts)
+    key = (id(tables), tuple(sorted((k, v) for k, v in fields.items() if k != "value")))
+    template = _TEMPLATES.get(key)
+    if template is None or template[0] is not tables:
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[key] = (tables, parse_line({**fields, "value": "1"}, tables.aliases, facts))
+    return dataclasses.replace(template[1], value=Decimal(raw))
+
+
 def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:
     """(entry_number, line_number, liquidation_date, liquidated, deposit_date), or None on an error."""
+    try:                                   # the common case, without collecting: every field reads
+        return _read_own_fields(item)
+    except ValueError:
+        pass                               # read again, each field's error collected
     failed = len(errors.errors)
     entry_number = errors.guard("entry_number", _entry_number, item.get("entry_number"))
     line_number = errors.guard("line_number", _line_number, item.get("line_number"))
@@ -181,6 +214,14 @@ def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:
     if len(errors.errors) > failed:
         return None
     return entry_number, line_number, dates.get("liquidation_date"), liquidated, dates.get("deposit_date")
+
+
+def _read_own_fields(item: dict) -> tuple:
+    get = item.get
+    dates = [parse_date(get(name), name) if get(name) not in (None, "") else None
+             for name in ("liquidation_date", "deposit_date")]
+    liquidated = _yes_no(get("liquidated")) if get("liquidated") not in (None, "") else None
+    return _entry_number(get("entry_number")), _line_number(get("line_number")), dates[0], liquidated, dates[1]
 
 
 def _entry_number(value) -> str:

@@ -31,7 +31,7 @@ class Liquidation:
                 "assumed": self.assumed, "basis": self.basis}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Window:
     route: str
     status: str
@@ -41,10 +41,15 @@ class Window:
     note: str | None = None
 
     def doc(self) -> dict:
-        d = {"route": self.route, "status": self.status, "opens": _iso(self.opens), "closes": _iso(self.closes)}
-        if self.note:
-            d["note"] = self.note
-        return d
+        """Its document, rendered once (a window is shared by the lines that take it: treat as read-only)."""
+        found = self.__dict__.get("_doc")
+        if found is None:
+            found = {"route": self.route, "status": self.status, "opens": _iso(self.opens),
+                     "closes": _iso(self.closes)}
+            if self.note:
+                found["note"] = self.note
+            object.__setattr__(self, "_doc", found)
+        return found
 
 
 def _iso(day: date | None) -> str | None:

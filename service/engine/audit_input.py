@@ -106,8 +106,24 @@ def parse_request(tables, data) -> AuditRequest:
     lines = _lines(tables, data.get("lines"), errors)
     _check_unique(lines, errors)
     errors.raise_if_any("invalid audit")
-    audit_date, interest_to, importer_type, assumptions = settings
-    return AuditRequest(tuple(lines), audit_date, interest_to, importer_type, tuple(assumptions))
+    return AuditRequest(tuple(lines), *settings)
+
+
+def parse_settings(tables, data: dict) -> AuditRequest:
+    """The audit's own settings (``audit_date``, ``interest_to``, ``importer_type``) without lines: for
+    a file audited line by line (``tariff-stack audit``)."""
+    errors = ErrorCollector()
+    settings = _settings(tables, data, errors)
+    errors.raise_if_any("invalid audit settings")
+    return AuditRequest((), *settings)
+
+
+def parse_item(tables, item, index: int) -> AuditLine:
+    """One line as filed, checked on its own; an InputError naming its fields (``paid.0.amount``)."""
+    errors = ErrorCollector()
+    found = _line(tables, known_facts(tables), index, item, errors)
+    errors.raise_if_any("invalid line")
+    return found
 
 
 def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
@@ -134,7 +150,7 @@ def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
                             "non_corporate otherwise"})
     elif importer_type not in IMPORTER_TYPES:
         errors.add("importer_type", f"must be one of {', '.join(IMPORTER_TYPES)}")
-    return audit_date, interest_to, importer_type, assumptions
+    return audit_date, interest_to, importer_type, tuple(assumptions)
 
 
 def _lines(tables, items, errors: ErrorCollector) -> list[AuditLine]:
@@ -316,5 +332,5 @@ def _check_unique(lines: list[AuditLine], errors: ErrorCollector) -> None:
             seen[key] = a.index
 
 
-__all__ = ["Paid", "AuditLine", "AuditRequest", "parse_request", "paid_heading", "MAX_LINES", "AUDIT_FIELDS",
+__all__ = ["Paid", "AuditLine", "AuditRequest", "parse_request", "parse_settings", "parse_item", "paid_heading", "MAX_LINES", "AUDIT_FIELDS",
            "REQUEST_FIELDS", "HEADING_FORMS"]

@@ -20,6 +20,11 @@ def audit_rows(doc: dict) -> list[dict]:
     rows = []
     for line in doc["lines"]:
         rows.extend(line_rows(line, doc["currency"]))
+    return with_audit_cells(rows, doc)
+
+
+def with_audit_cells(rows: list[dict], doc: dict) -> list[dict]:
+    """The audit's own cells (totals, dates, assumptions, warnings) on the first of ``rows``."""
     t = doc["totals"]
     return _first(rows, **{f"total_{name}": t[name] for name in AMOUNTS if name != "assessed"},
                   audit_date=doc["audit_date"], interest_to=doc["interest_to"],
@@ -59,4 +64,4 @@ def heading_cells(h: dict) -> dict:
     return cells
 
 
-__all__ = ["audit_rows", "line_rows", "heading_cells", "AMOUNTS"]
+__all__ = ["audit_rows", "with_audit_cells", "line_rows", "heading_cells", "AMOUNTS"]

@@ -146,16 +146,24 @@ def treatment_of(status: LegalStatus | None, entry_date: date) -> str:
 # ----------------------------------------------------------------- comparison
 
 def compare(tables, stack: Stack, paid: tuple[Paid, ...], entry_date: date) -> list[Row]:
-    """The rows of a line: the assessed layers (filing order), then payments the stack does not assess."""
+    """The rows of a line: the assessed layers (filing order), then payments the stack does not assess.
+
+    A payment of 0.00 under a number the stack files without a duty (an exemption heading such as
+    9903.01.32, as ACE's line tariff report lists it) matches that filing line and makes no row."""
     index = heading_index(tables)
     rows = _assessed_rows(tables, index, stack, entry_date)
     extra: list[Row] = []
+    filed = None
     for p in paid:
         row = rows.get(p.heading)
         if row is not None:
             row.paid += p.amount
-        else:
-            extra.append(_unassessed_row(index, stack, p, entry_date))
+            continue
+        if not p.amount:        # nothing paid under a number the entry files anyway (an exemption heading)
+            filed = filed if filed is not None else _filed_numbers(stack)
+            if p.heading in filed:
+                continue
+        extra.append(_unassessed_row(index, stack, p, entry_date))
     _credit_misfiled(list(rows.values()), extra)
     out = [*rows.values(), *extra]
     for row in out:
@@ -180,6 +188,10 @@ def _assessed_rows(tables, index: HeadingIndex, stack: Stack, entry_date: date) 
                                   citation=layer.citation, confidence=layer.confidence)
         row.assessed += layer.duty
     return rows
+
+
+def _filed_numbers(stack: Stack) -> set[str]:
+    return {n.number for fl in stack.filing_lines for n in fl.numbers}
 
 
 def _status_of(index: HeadingIndex, measure: Measure | None, program: str) -> LegalStatus | None:
@@ -272,9 +284,8 @@ def _settle(row: Row) -> None:
         return
     if row.treatment == "refundable":
         row.refundable = row.paid
-        state = row.legal.state if row.legal else "voided"
-        row.reasons.append(f"{state} since {row.legal.since}: nothing owed; all paid is refundable" if row.legal
-                           else f"{state}: all paid is refundable")
+        if row.paid or row.assessed:
+            row.reasons.append(f"{row.legal.state} since {row.legal.since}: nothing owed; all paid is refundable")
         return
     covered = row.paid + row.credited
     row.owed = row.assessed

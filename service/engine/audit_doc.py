@@ -184,11 +184,11 @@ def _routes_doc(routes: dict, audit_date) -> dict:
 
 def _rulings(lines) -> list[tuple]:
     """The legal statuses met, each once, with the programs they cover."""
-    found: dict[int, tuple] = {}
+    found: dict = {}                 # the same ruling written in several files is one ruling
     for x in lines:
         for r in x.rows:
             if r.legal is not None:
-                status, programs = found.setdefault(id(r.legal), (r.legal, set()))
+                status, programs = found.setdefault(r.legal, (r.legal, set()))
                 programs.add(r.program)
     return [(status, sorted(p for p in programs if p)) for status, programs in found.values()]
 

@@ -104,7 +104,7 @@ def parse_request(tables, data) -> AuditRequest:
         errors.add(name, "unknown field (known: " + ", ".join(REQUEST_FIELDS) + ")")
     settings = _settings(tables, data, errors)
     lines = _lines(tables, data.get("lines"), errors)
-    _check_unique(lines, errors)
+    _check_unique(data.get("lines"), errors)
     errors.raise_if_any("invalid audit")
     return AuditRequest(tuple(lines), *settings)
 
@@ -320,16 +320,18 @@ def _paid_amount(value) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _check_unique(lines: list[AuditLine], errors: ErrorCollector) -> None:
-    """Each (entry_number, line_number) once: a line given twice would be counted twice."""
-    seen: dict[tuple[str, int], int] = {}
-    for a in lines:
-        key = (a.entry_number, a.line_number)
+def _check_unique(items, errors: ErrorCollector) -> None:
+    """Each (entry_number, line_number) once, also among lines with other errors: a line given twice
+    would be counted twice."""
+    seen: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        if not isinstance(item, dict) or item.get("entry_number") in (None, "") or item.get("line_number") in (None, ""):
+            continue
+        key = (str(item["entry_number"]).strip(), str(item["line_number"]).strip())
         if key in seen:
-            errors.add(f"lines.{a.index}.line_number", f"entry {a.entry_number} line {a.line_number} is given twice "
-                                                       f"(also lines.{seen[key]})")
+            errors.add(f"lines.{i}.line_number", f"entry {key[0]} line {key[1]} is given twice (also lines.{seen[key]})")
         else:
-            seen[key] = a.index
+            seen[key] = i
 
 
 __all__ = ["Paid", "AuditLine", "AuditRequest", "parse_request", "parse_settings", "parse_item", "paid_heading", "MAX_LINES", "AUDIT_FIELDS",

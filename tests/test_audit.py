@@ -336,9 +336,13 @@ def test_interest_over_a_leap_year_end_counts_366_days(client):
 def test_interest_beyond_the_tables_is_a_400_naming_interest_to(client):
     r = client.post(AUDIT, json={"audit_date": "2026-04-01", "interest_to": "2027-01-02",
                                  "lines": [_overpaid("2026-02-27", "2026-03-31")]})
-    assert r.status_code == 400 and "interest_to" in r.get_json()["errors"]["lines.0.interest_to"][0] or \
-        "lines.0.interest_to" in r.get_json()["errors"]
+    assert r.status_code == 400 and list(r.get_json()["errors"]) == ["interest_to"]
     assert "2027-01-01" in r.get_json()["message"]
+    # a deposit before the first rate in the tables (2024-01-01) cannot bear interest either
+    body = {"audit_date": "2024-03-01", "interest_to": "2024-03-01", "lines": [_overpaid("2024-01-05", "2023-12-29")]}
+    body["lines"][0].update(hts="8507.60.00.20", paid=[{"heading": "8507.60.00.20", "amount": "13400"}])
+    r = client.post(AUDIT, json=body)
+    assert r.status_code == 400 and list(r.get_json()["errors"]) == ["lines.0.deposit_date"]
 
 
 def test_defaults_are_said(client):

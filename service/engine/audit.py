@@ -118,6 +118,7 @@ def paused_gc():
 def run_audit(tables, request: AuditRequest) -> Audit:
     """Every line audited; every line's input error reported at once (``lines.<i>.<field>``)."""
     refunds = refund_tables(tables)
+    check_interest_to(refunds, request)
     result = Audit(request, [])
     errors = ErrorCollector()
     for a in request.lines:
@@ -136,6 +137,14 @@ def refund_tables(tables) -> RefundTables:
         raise NotCovered("these tables have no refund tables (refunds/interest.yaml, refunds/routes.yaml): an "
                          "audit needs them", hint="use tables that include refunds/", field="lines")
     return tables.refunds
+
+
+def check_interest_to(refunds: RefundTables, request: AuditRequest) -> None:
+    """interest_to within the quarters the interest table holds (a 400 naming it, before any line)."""
+    last = refunds.interest.values[-1].end
+    if last is not None and request.interest_to > last:
+        raise InputError.field("interest_to", f"the tables hold overpayment interest rates to {last} (exclusive): "
+                                              f"give interest_to on or before {last}")
 
 
 # ------------------------------------------------------------------- one line
@@ -194,6 +203,10 @@ def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: 
         return
     found = into.growth.get(deposit)
     if found is None:
+        first = refunds.interest.values[0].start
+        if deposit < first:
+            raise InputError.field("deposit_date", f"{deposit} is before the first overpayment interest rate in the "
+                                                   f"tables ({first}): interest cannot be computed from it")
         found = into.growth[deposit] = _growth(refunds, deposit, request.interest_to, request.importer_type)
         for rate in found[1]:
             if rate.start not in into.rates:
@@ -229,4 +242,5 @@ def _growth(refunds: RefundTables, start: date, end: date, importer_type: str) -
     return found
 
 
-__all__ = ["AMOUNTS", "Audit", "LineAudit", "audit", "run_audit", "audit_line", "refund_tables", "paused_gc"]
+__all__ = ["AMOUNTS", "Audit", "LineAudit", "audit", "run_audit", "audit_line", "refund_tables", "paused_gc",
+           "check_interest_to"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from service.model.errors import InputError, NotCovered
-from service.engine.audit import Audit, audit_line, paused_gc, refund_tables
+from service.engine.audit import Audit, audit_line, check_interest_to, paused_gc, refund_tables
 from service.engine.audit_doc import audit_doc
 from service.engine.audit_input import paid_heading, parse_item, parse_settings
 from service.engine.line_input import FIELDS, known_facts
@@ -203,6 +203,7 @@ def audit_groups(tables, groups: list[Group], settings: dict, progress=None) -> 
     """(rows of the output, the audit's totals): each line audited on its own, a failed line as an error row."""
     refunds = refund_tables(tables)
     request = parse_settings(tables, settings)
+    check_interest_to(refunds, request)
     result = Audit(request, [])
     outcomes = []
     with paused_gc():

@@ -1,7 +1,6 @@
 """Issue 14: the audit for spreadsheets (POST /v1/audit.csv/.tsv/.html, safe to sum) and
 ``tariff-stack audit FILE`` (our one-row-per-line-and-heading form and ACE's ES-003 export)."""
 import csv
-import io
 from decimal import Decimal
 
 import pytest

@@ -74,6 +74,7 @@ class Audit:
     rates: dict[date, InterestRate] = field(default_factory=dict)  # the interest rates used, by start
     windows: dict = field(default_factory=dict)    # (routes, entry date, liquidation) -> the window taken
     growth: dict = field(default_factory=dict)     # deposit date -> (compound factor, rates used)
+    liquidations: dict = field(default_factory=dict)   # (entry date, date given, liquidated) -> Liquidation
 
 
 # ----------------------------------------------------------------- the request
@@ -152,7 +153,11 @@ def check_interest_to(refunds: RefundTables, request: AuditRequest) -> None:
 def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLine, into: Audit) -> LineAudit:
     """The named steps of one line (see the module docstring)."""
     stack = quote_stack(tables, a.line)
-    liq = liquidation_of(refunds, a.line.entry_date, a.liquidation_date, a.liquidated, request.audit_date)
+    key = (a.line.entry_date, a.liquidation_date, a.liquidated)
+    liq = into.liquidations.get(key)
+    if liq is None:
+        liq = into.liquidations[key] = liquidation_of(refunds, a.line.entry_date, a.liquidation_date, a.liquidated,
+                                                      request.audit_date)
     rows = compare(tables, stack, a.paid, a.line.entry_date)
     deposit = a.deposit_date or a.line.entry_date
     windows = _LineWindows(refunds, a.line.entry_date, liq, request.audit_date, into)

@@ -44,19 +44,19 @@ def _m(amount: Decimal) -> str:
     return str(amount)
 
 
-def line_doc(x) -> OrderedDict:
-    a, stack = x.audit, x.stack
+def line_doc(x) -> dict:
+    a, stack, totals = x.audit, x.stack, x.totals
     value = stack.customs_value
-    out = OrderedDict(
-        index=a.index, entry_number=a.entry_number, line_number=a.line_number, hts=stack.hts, origin=stack.origin,
-        entry_date=stack.entry_date.isoformat(), customs_value=_m(value.quantize(ZERO)),
-        deposit_date=x.deposit_date.isoformat(), deposit_date_assumed=x.deposit_assumed,
-        liquidation=x.liquidation.doc(),
-        effective_rate=fmt_decimal(rate6(stack.total_duty / value)) if value else "0")
+    assessed = totals["assessed"]
+    out = {"index": a.index, "entry_number": a.entry_number, "line_number": a.line_number, "hts": stack.hts,
+           "origin": stack.origin, "entry_date": stack.entry_date.isoformat(),
+           "customs_value": _m(value.quantize(ZERO)), "deposit_date": x.deposit_date.isoformat(),
+           "deposit_date_assumed": x.deposit_assumed, "liquidation": x.liquidation.doc(),
+           "effective_rate": fmt_decimal(rate6(assessed / value)) if value else "0"}
     for name in AMOUNTS:
-        out[name] = _m(x.totals[name])
+        out[name] = str(totals[name])
     out["headings"] = [row_doc(r) for r in x.rows]
-    out["assumptions"] = [*stack.assumptions, *({"fact": f, "assumption": t} for f, t in a.line.readings)]
+    out["assumptions"] = list(stack.assumptions) + [{"fact": f, "assumption": t} for f, t in a.line.readings]
     out["warnings"] = line_warnings(stack)
     return out
 

@@ -14,7 +14,6 @@ Every error of every line is reported at once, named by its path in the body
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -211,7 +210,16 @@ def _duty_line(tables, facts, fields: dict) -> LineInput:
         if len(_TEMPLATES) >= _TEMPLATES_MAX:
             _TEMPLATES.clear()
         template = _TEMPLATES[key] = (tables, parse_line({**fields, "value": "1"}, tables.aliases, facts))
-    return dataclasses.replace(template[1], value=Decimal(raw))
+    return _with_value(template[1], Decimal(raw))
+
+
+def _with_value(line: LineInput, value: Decimal) -> LineInput:
+    """A copy of ``line`` with another value: what ``dataclasses.replace`` does, without running the
+    constructor again (ten times cheaper; a LineInput has no __post_init__ and no slots)."""
+    copy = object.__new__(LineInput)
+    copy.__dict__.update(line.__dict__)
+    copy.__dict__["value"] = value
+    return copy
 
 
 def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:

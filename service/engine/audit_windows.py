@@ -19,7 +19,7 @@ STATUSES = ("open", "automatic", "not_yet_open", "contested", "closed")
 _PREFERENCE = {"open": 0, "automatic": 0, "not_yet_open": 1, "contested": 2, "closed": 3}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Liquidation:
     status: str               # "liquidated" or "unliquidated"
     date: date | None         # the liquidation date (actual, scheduled or assumed); None: not known
@@ -27,8 +27,13 @@ class Liquidation:
     basis: str                # how the date was found, for the caller
 
     def doc(self) -> dict:
-        return {"status": self.status, "date": self.date.isoformat() if self.date else None,
-                "assumed": self.assumed, "basis": self.basis}
+        """Its document, rendered once (shared by the lines of a request with the same dates: read-only)."""
+        found = self.__dict__.get("_doc")
+        if found is None:
+            found = {"status": self.status, "date": self.date.isoformat() if self.date else None,
+                     "assumed": self.assumed, "basis": self.basis}
+            object.__setattr__(self, "_doc", found)
+        return found
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,9 @@ def test_section_122_paid_in_march_2026_is_contingent_and_never_refundable(clien
     assert doc["totals"]["by_route"] == {"protest": {"refundable": "0.00", "contingent": "10000.00",
                                                      "underpaid": "0.00", "interest": "0.00"}}
     assert x["liquidation"]["status"] == "unliquidated" and not x["liquidation"]["assumed"]
+    ruling = doc["rulings"][0]
+    assert (ruling["programs"], ruling["treatment"], ruling["routes"]) == (["section_122"], "contingent", ["protest"])
+    assert "CAPE does not take Section 122" in ruling["refund_note"]
 
 
 # ------------------------------------------------------- 5. AD/CVD deposits with no order
@@ -269,6 +272,26 @@ def test_a_line_past_its_protest_window(client):
     assert set(doc["totals"]["by_route"]) == {"closed", "ieepa_finally_liquidated"}
     assert doc["totals"]["by_route"]["closed"]["refundable"] == "17500.00"
     assert doc["routes"]["ieepa_finally_liquidated"]["contested"] is True
+
+
+def test_section_232_paid_on_the_full_value_instead_of_the_steel_content(client):
+    # A steel derivative of China, 2025-07-01, value 10,000 of which 4,000 is steel: Section 232 50% on the
+    # steel content = 2,000 (9903.81.90); the broker charged it on the full value, 5,000: 3,000 beyond the
+    # assessed duty, refundable by PSC (unliquidated on 2025-12-01: the assumed liquidation is 2025-07-01 +
+    # 314 = 2026-05-11, a Monday -> Friday 2026-05-15; the PSC closes at min(2025-07-01 + 300 = 2026-04-27,
+    # 2026-05-15 - 15 = 2026-04-30) = 2026-04-27).  The reciprocal tariff was paid on the non-steel part
+    # (10% of 6,000 = 600), as assessed: refundable as an IEEPA duty.
+    body = {"entry_number": "STL00000001", "line_number": 1, "hts": "7326.90.86.88", "origin": "CN",
+            "entry_date": "2025-07-01", "value": "10000", "steel_content_value": "4000",
+            "paid": [{"heading": "9903.88.03", "amount": "2500"}, {"heading": "9903.01.24", "amount": "2000"},
+                     {"heading": "9903.01.25", "amount": "600"}, {"heading": "9903.81.90", "amount": "5000"},
+                     {"heading": "7326.90.86.88", "amount": "290"}]}
+    x = line(post(client, {"audit_date": "2025-12-01", "interest_to": "2025-12-01", "lines": [body]}))
+    s232 = heading(x, "9903.81.90")
+    assert amounts(s232, "paid", "assessed", "owed", "refundable") == ("5000.00", "2000.00", "2000.00", "3000.00")
+    assert s232["refund_route"] == {"route": "psc", "status": "open", "opens": "2025-07-01", "closes": "2026-04-27"}
+    assert "3000.00 paid beyond the assessed duty" in s232["reasons"][0]
+    assert amounts(x, "paid", "owed", "refundable") == ("10390.00", "4790.00", "5600.00")
 
 
 # ------------------------------------------------------- 7. headings nobody can match

@@ -199,6 +199,8 @@ def _ruling_doc(status, programs: list[str]) -> dict:
          "confidence": status.confidence}
     if status.refund is not None:
         d["routes"] = list(status.refund.routes)
+        if status.refund.note:
+            d["refund_note"] = status.refund.note
     return d
 
 

@@ -164,3 +164,15 @@ def test_a_file_without_the_audit_columns_is_refused_with_what_is_needed(tmp_pat
     err = capsys.readouterr().err
     assert code == 2 and "lacks entry_number, line_number, heading, paid" in err and "ES-003" in err
     assert not (tmp_path / "lines.audit.csv").exists()
+
+
+def test_the_example_file_of_the_readme_audits(tmp_path, capsys):
+    from conftest import REPO
+    source = tmp_path / "audit_entries.csv"
+    source.write_bytes((REPO / "examples" / "audit_entries.csv").read_bytes())
+    code, err = run(capsys, source, "--audit-date", "2026-06-01")
+    rows = read_rows(tmp_path / "audit_entries.audit.csv")
+    assert code == 0, err
+    assert {r["entry_number"] for r in rows} == {"ABC12345678", "ABC12345679", "ABC12345680"}
+    # IEEPA: 30,000 + 20,000 + the reciprocal paid on the Annex II lithium line, 10,000
+    assert total(rows, "refundable") == Decimal("60000.00") and total(rows, "underpaid") == Decimal("17500.00")

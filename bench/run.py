@@ -10,7 +10,9 @@
    with locust: p50/p95/p99 and errors; resident memory per worker;
 3. a 60 s hold at 500 requests/s: errors and worker memory before/after;
 4. a 10,000-line ``POST /v1/duty`` batch and a 1,000-line
-   ``POST /v1/landed-cost``, end to end over HTTP.
+   ``POST /v1/landed-cost``, end to end over HTTP;
+5. a 10,000-line ``POST /v1/audit`` (lines as filed, ``bench/audit.py``),
+   end to end over HTTP.
 
 ``--quick`` shrinks every duration and size (CI runs it as a smoke test);
 its figures are not the report.  Benchmarks report; they never fail on a
@@ -29,6 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import audit as audit_bench   # bench/audit.py
 import engine
 
 GOALS = {
@@ -39,6 +42,7 @@ GOALS = {
     "duty_p99_ms_at_500rps": ("<=", 10),
     "duty_errors_at_500rps": ("==", 0),
     "batch_10000_seconds": ("<=", 1.0),
+    "audit_10000_seconds": ("<=", 2.0),
 }
 
 
@@ -64,6 +68,12 @@ def landed_body(n: int) -> dict:
              for i, (h, o) in zip(range(n), (keys[i % len(keys)] for i in range(n)))]
     return {"entry_date": "2026-03-10", "mode": "vessel", "lines": lines,
             "costs": {"international_freight": "25000", "insurance": "2500", "brokerage": "800"}}
+
+
+def _audit_body(n: int) -> dict:
+    """``n`` audit lines as filed (bench/audit.py), built from the tables the server serves."""
+    from service import load_tables
+    return audit_bench.audit_body(load_tables(), n)
 
 
 def timed_posts(base, path, body, repeats) -> dict:
@@ -148,12 +158,14 @@ def main(argv=None) -> dict:
                                                            2 if q else 5),
             f"POST /v1/landed-cost, {n_landed} lines": timed_posts(base, "/v1/landed-cost", landed_body(n_landed),
                                                                    2 if q else 5),
+            f"POST /v1/audit, {n_batch} lines": timed_posts(base, "/v1/audit", _audit_body(n_batch), 2 if q else 5),
         }
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     at500 = next(r for r in report["http"]["runs"] if r["offered_rps"] == 500)
     batch = next(v for k, v in report["batches"].items() if k.startswith("POST /v1/duty"))
+    audited = next(v for k, v in report["batches"].items() if k.startswith("POST /v1/audit"))
     report["goals"] = {
         "engine_repeated_lines_per_second": check("engine_repeated_lines_per_second",
                                                   report["engine"]["repeated_keys_quote_only_lines_per_second"]),
@@ -164,6 +176,7 @@ def main(argv=None) -> dict:
         "duty_p99_ms_at_500rps": check("duty_p99_ms_at_500rps", at500["p99_ms"]),
         "duty_errors_at_500rps": check("duty_errors_at_500rps", at500["failures"] + report["hold"]["run"]["failures"]),
         "batch_10000_seconds": check("batch_10000_seconds", batch["median_seconds"]),
+        "audit_10000_seconds": check("audit_10000_seconds", audited["median_seconds"]),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,9 @@ and price whole entries and analyses with the same tables:
   (lines, shared costs, fees), the document ``POST /v1/landed-cost`` serves;
 * ``compare(tables, body)``: a domestic quote against imported quotes;
 * ``schedule(tables, body)``: one bill of lines across planned entry dates;
-* ``timeline(tables, line, start, end)``: one line's duty stack over dates.
+* ``timeline(tables, line, start, end)``: one line's duty stack over dates;
+* ``audit(tables, body)``: entry lines as filed, paid vs owed vs refundable
+  (the document ``POST /v1/audit`` serves).
 
 ``import service`` does not import Flask; ``service.create_app`` (the WSGI
 application factory of ``service.web.app``) is imported on first use.
@@ -23,6 +25,7 @@ from service.version import __version__
 
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import Tables, load_tables
+from service.engine.audit import audit
 from service.engine.compare import compare
 from service.engine.landed_cost import landed_cost, parse_entry
 from service.engine.line_input import LineInput, parse_line
@@ -30,7 +33,7 @@ from service.engine.quote import quote
 from service.engine.schedule import schedule
 from service.engine.timeline import timeline
 
-__all__ = ["__version__", "load_tables", "parse_line", "quote", "parse_entry", "landed_cost", "compare", "schedule", "timeline",
+__all__ = ["__version__", "load_tables", "parse_line", "quote", "parse_entry", "landed_cost", "compare", "schedule", "timeline", "audit",
            "Tables", "LineInput", "InputError", "NotCovered", "TableError"]  # not create_app: keep ``*`` Flask-free
 
 

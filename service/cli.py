@@ -1,4 +1,4 @@
-"""Command line: ``tariff-stack quote``, ``check``, ``price``, ``hts`` and ``serve``.
+"""Command line: ``tariff-stack quote``, ``check``, ``price``, ``audit``, ``hts`` and ``serve``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
 ``TARIFF_STACK_MAX_TABLE_AGE_DAYS`` (default 30): tables older than this many
@@ -30,6 +30,7 @@ from service.engine.diff import SetInvalid, diff_tables, load_pair, scope_for
 from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
 from service.render.freshness import stamp_line, stamped
+from service.render.audit_file import audit_path
 from service.render.pricing_file import price_path
 from service.render.tabular_files import FileProblem
 from service.render.diff_text import DEFAULT_LIMIT, render_diff
@@ -57,6 +58,37 @@ def _quote_args(sub):
     p.add_argument("--claim", action="append", default=[], metavar="HEADING",
                    help="claim an exclusion heading (e.g. 9903.88.69)")
     p.add_argument("--json", action="store_true", help="print the JSON document the API serves")
+
+
+def _audit_args(sub):
+    p = sub.add_parser("audit", help="audit a file of entry lines as filed: paid vs owed vs refundable, by route",
+                       description="Audit a CSV/TSV or .xlsx file with one row per entry line and heading (the "
+                                   "shape of ACE's ES-003 report): each line is re-priced on its entry date and "
+                                   "compared with what was paid, heading by heading. The audit is written beside "
+                                   "the input (NAME.audit.csv, or .xlsx) or to -o; the input is never altered. "
+                                   "Not legal advice: the figures depend on the facts given.")
+    p.add_argument("file", help="one row per line and heading: entry_number, line_number, heading, paid, origin, "
+                                "entry_date, value (+ hts, liquidation_date, liquidated, deposit_date, facts), or "
+                                "ES-003's column names")
+    p.add_argument("-o", "--output", help="output file: .csv, .tsv or .xlsx (default: beside the input)")
+    p.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the active sheet)")
+    p.add_argument("--audit-date", help="judge the refund windows on this date (default: the tables' as-of date)")
+    p.add_argument("--interest-to", help="compute interest to this date (default: the audit date)")
+    p.add_argument("--importer-type", choices=("corporate", "non_corporate"),
+                   help="overpayment interest rate of a corporation or not (default: corporate)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _audit(tables, args) -> int:
+    def progress(total):
+        return tqdm(total=total, unit="line", disable=args.no_progress or None, file=sys.stderr)
+
+    settings = {k: v for k, v in (("audit_date", args.audit_date), ("interest_to", args.interest_to),
+                                  ("importer_type", args.importer_type)) if v}
+    summary = audit_path(tables, args.file, args.output, settings, progress, sheet=args.sheet)
+    for line in summary.lines_text():
+        print(line, file=sys.stderr)
+    return 1 if summary.failed else 0
 
 
 def _whole_number(low: int, high: int | None = None):
@@ -169,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
                                               "input file (replaced only once complete). Default: CSV on stdout")
     price.add_argument("--sheet", help="the sheet of an .xlsx workbook to price (default: the active sheet)")
     price.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _audit_args(sub)
     codes = sub.add_parser("hts", help="list the covered HTS codes (code, description, unit)")
     codes.add_argument("prefix", nargs="?", default="", help="only codes starting with this, dotted or not "
                                                               "(e.g. 8507, 8507.60, 850760)")
@@ -360,6 +393,8 @@ def main(argv=None) -> int:
         loaded = time.perf_counter() - started
         if args.command == "price":
             return _price(tables, args)
+        if args.command == "audit":
+            return _audit(tables, args)
         if args.command == "hts":
             return _hts(tables, args)
         if args.command == "serve":

@@ -27,7 +27,7 @@ def test_benchmark_quick_run_writes_its_report(tmp_path):
     assert report["quick"] is True and "QUICK SMOKE RUN" in summary
     assert set(report["goals"]) == {"engine_repeated_lines_per_second", "engine_distinct_lines_per_second",
                                     "tables_load_seconds", "worker_rss_mb", "duty_p99_ms_at_500rps",
-                                    "duty_errors_at_500rps", "batch_10000_seconds"}
+                                    "duty_errors_at_500rps", "batch_10000_seconds", "audit_10000_seconds"}
     assert [r["offered_rps"] for r in report["http"]["runs"]] == [100, 500]
     assert all(r["requests"] > 0 for r in report["http"]["runs"])
     assert all(b["status"] == 200 for b in report["batches"].values())

@@ -287,7 +287,7 @@ RESOURCE_OF = {"/v1/duty": {"get": "duty", "post": "duty_batch"}, "/v1/timeline"
                "/v1/measures": "measures", "/v1/measures/{id}": "measures", "/v1/hts": "hts",
                "/v1/hts/{code}": "hts", "/healthz": "health", "/v1/landed-cost": "landed_cost",
                "/v1/compare": "compare", "/v1/schedule": "schedule", "/v1/projects/templates": "templates",
-               "/v1/projects/templates/{id}": "templates"}
+               "/v1/projects/templates/{id}": "templates", "/v1/audit": "audit"}
 
 
 def test_every_tabular_operation_documents_its_columns():

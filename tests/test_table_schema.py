@@ -19,7 +19,7 @@ from service.model import measures as model
 from service.model.errors import TableError, TableErrors
 from service.tables import fields
 from service.tables.reader import Reader
-from service.tables.readers import countries, fees, fx, hts, measures, meta, programs, templates, values
+from service.tables.readers import countries, fees, fx, hts, measures, meta, programs, refunds, templates, values
 from service.tables.readers.measures import read_measure_file
 from service.tables.readers.values import read_value
 from service.tables.yamlsrc import load as load_strict
@@ -27,12 +27,14 @@ from service.tables.yamlsrc import load as load_strict
 REPO = Path(__file__).resolve().parents[1]
 TABLES = REPO / "tariff_tables"        # the repository's tables (the package may be installed elsewhere)
 SCHEMAS = TABLES / "schema"
-KINDS = ("meta", "countries", "programs", "hts", "measures", "fees", "fx", "projects")
+KINDS = ("meta", "countries", "programs", "hts", "measures", "fees", "fx", "projects", "refund_interest",
+         "refund_routes")
 
 # Which schema a table file follows, by its path below tariff_tables/.
 FILES = {"meta": ["meta.yaml"], "countries": ["countries.yaml"], "programs": ["programs.yaml"],
          "hts": ["hts/*.yaml"], "measures": ["measures/**/*.yaml"], "fees": ["fees/*.yaml"],
-         "fx": ["fx/rates.yaml"], "projects": ["projects/*.yaml"]}
+         "fx": ["fx/rates.yaml"], "projects": ["projects/*.yaml"], "refund_interest": ["refunds/interest.yaml"],
+         "refund_routes": ["refunds/routes.yaml"]}
 
 # Every Keys constant of every reader, and the schema object ("kind", "$defs name" or None for the root) it must equal.
 KEYS_TO_SCHEMA = {
@@ -56,6 +58,7 @@ KEYS_TO_SCHEMA = {
     (measures, "CONDITION"): ("measures", "condition"),
     (measures, "REQUIREMENT"): ("measures", "requirement"),
     (measures, "LEGAL_STATUS"): ("measures", "legal_status"),
+    (measures, "REFUND"): ("measures", "refund"),
     (values, "DUTY_VALUE"): ("measures", "duty_value"),
     (values, "NOTICE_VALUE"): ("measures", "notice_value"),
     (values, "EXEMPTION_VALUE"): ("measures", "exemption_value"),
@@ -68,11 +71,19 @@ KEYS_TO_SCHEMA = {
     (fx, "FX_VALUE"): ("fx", "fx_value"),
     (fx, "RULE"): ("fx", "fx_rule"),
     (fx, "DAILY"): ("fx", "daily_block"),
+    (refunds, "INTEREST_FILE"): ("refund_interest", None),
+    (refunds, "BASIS"): ("refund_interest", "basis"),
+    (refunds, "COMPOUNDING_RULE"): ("refund_interest", "compounding"),
+    (refunds, "INTEREST_VALUE"): ("refund_interest", "interest_value"),
+    (refunds, "ROUTES_FILE"): ("refund_routes", None),
+    (refunds, "LIQUIDATION"): ("refund_routes", "liquidation"),
+    (refunds, "ROUTE"): ("refund_routes", "route"),
+    (refunds, "ROUTE_VALUE"): ("refund_routes", "route_value"),
     (templates, "TEMPLATE"): ("projects", None),
     (templates, "TEMPLATE_LINE"): ("projects", "line"),
 }
 VALUE_DEFS = {"duty": "duty_value", "notice": "notice_value", "exemption": "exemption_value"}
-READERS = (countries, fees, fx, hts, measures, meta, programs, templates, values)
+READERS = (countries, fees, fx, hts, measures, meta, programs, refunds, templates, values)
 
 
 def schema(kind: str) -> dict:

@@ -133,7 +133,8 @@ class Stack:
 
         Valid for value-free stacks only: every base is then the full value
         or nothing, so each layer's duty is the value times its rate.
-        ``doc``, if given, is :meth:`doc_at_value` for the same value.
+        ``doc``, if given, is :meth:`doc_at_value` for the same value; without it the
+        document is rendered only when asked for (the same document).
         """
         layers = tuple(x.at_value(value) for x in self.layers)
         filing = tuple(FilingLine(fl.line, fl.portion, value * fl.value, fl.numbers, fl.adcvd_cases)
@@ -141,7 +142,8 @@ class Stack:
         stack = Stack(self.tables_version, self.hts, self.hts_requested, self.description, self.origin,
                       self.origin_name, self.entry_date, value, layers, filing, self.not_applied, self.assumptions,
                       self.warnings, self.special_program)
-        object.__setattr__(stack, "_doc", doc if doc is not None else self.doc_at_value(value))
+        if doc is not None:
+            object.__setattr__(stack, "_doc", doc)
         return stack
 
     def doc_at_value(self, value: Decimal) -> OrderedDict:
@@ -216,6 +218,6 @@ class Rescaled:
 
     @property
     def stack(self) -> Stack:
-        if self._stack is None:
-            self._stack = self.unit.at_value(self.value, self.doc)
+        if self._stack is None:   # the document is passed on if it was rendered, else left for later
+            self._stack = self.unit.at_value(self.value, self._doc)
         return self._stack

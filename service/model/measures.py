@@ -32,7 +32,37 @@ MODES = ("vessel", "air", "truck", "rail", "other")
 CONDITIONS = ("always", "preference", "layer", "us_content", "claim")
 EXTENTS = ("whole", "covered_part")
 # A measure's standing in court (shown next to its layer; never changes the duty as assessed).
-LEGAL_STATES = ("challenged", "ruled_unlawful_on_appeal", "enjoined", "struck_down", "upheld")
+# ``voided``: a final ruling holds the measure unlawful, so duties paid under it are refundable on the
+# entries it covers; ``terminated``: an AD/CVD investigation ended without an order (a negative final
+# determination), so its provisional cash deposits are refundable.
+LEGAL_STATES = ("challenged", "ruled_unlawful_on_appeal", "enjoined", "struck_down", "upheld", "voided",
+                "terminated")
+# What an audit of past entries makes of a paid duty in each state (service.engine.audit): ``refundable``
+# (owed no more), ``contingent`` (owed today, lawfulness still litigated: shown apart, never refundable),
+# ``in_force`` (owed).  The state is data in the tables; this is the vocabulary's meaning.
+LEGAL_TREATMENT = {"challenged": "contingent", "ruled_unlawful_on_appeal": "contingent", "enjoined": "contingent",
+                   "struck_down": "contingent", "upheld": "in_force", "voided": "refundable",
+                   "terminated": "refundable"}
+REFUNDABLE_STATES = tuple(s for s, t in LEGAL_TREATMENT.items() if t == "refundable")
+
+
+@dataclass(frozen=True)
+class RefundCoverage:
+    """Which entries a ruling (or a terminated investigation) makes refundable, and by which routes.
+
+    ``routes`` are route ids of ``tariff_tables/refunds/routes.yaml``, in the order an audit tries them;
+    ``entries_from`` (inclusive) and ``entries_before`` (exclusive) bound the entry dates covered
+    (None: every entry of the measure).
+    """
+
+    routes: tuple[str, ...]
+    entries_from: date | None = None
+    entries_before: date | None = None
+    note: str | None = None
+
+    def covers(self, entry_date: date) -> bool:
+        return ((self.entries_from is None or entry_date >= self.entries_from)
+                and (self.entries_before is None or entry_date < self.entries_before))
 
 
 @dataclass(frozen=True)
@@ -44,6 +74,12 @@ class LegalStatus:
     summary: str
     cite: str
     confidence: str
+    refund: RefundCoverage | None = None
+
+    @property
+    def treatment(self) -> str:
+        """``refundable``, ``contingent`` or ``in_force`` (see :data:`LEGAL_TREATMENT`)."""
+        return LEGAL_TREATMENT[self.state]
 
     def as_dict(self) -> dict:
         return {"state": self.state, "since": self.since.isoformat(), "summary": self.summary,

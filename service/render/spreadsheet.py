@@ -102,6 +102,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                        "us_content_share:number aam_content_share:number"),
     "error": _cols("status:number code message field detail hint tables_version "
                    "as_of:date age_days:number"),  # appended (issue 13)
+    # Issue 14: one row per audited line and heading (service.render.audit_rows).
+    "audit": _cols("row_type line:number entry_number line_number:number hts:code origin entry_date:date "
+                   "deposit_date:date liquidation_status liquidation_date:date liquidation_assumed heading:code "
+                   "program measure_id treatment legal_state paid:number assessed:number owed:number "
+                   "refundable:number contingent:number underpaid:number unmatched:number interest:number currency "
+                   "refund_route refund_status refund_closes:date contingent_route contingent_closes:date "
+                   "underpaid_route underpaid_closes:date citation confidence reasons "
+                   "customs_value:number effective_rate:number line_assumptions line_warnings "
+                   "total_paid:number total_owed:number total_refundable:number total_contingent:number "
+                   "total_underpaid:number total_unmatched:number total_interest:number audit_date:date "
+                   "interest_to:date assumptions warnings source_rows status error"),
 }
 
 

@@ -18,6 +18,7 @@ from service.model.fx import FxTable
 from service.model.hts_lines import HtsLine
 from service.model.measures import Measure
 from service.model.meta import VerifiedAgainst
+from service.model.refunds import RefundTables
 from service.model.programs import Program, SpecialProgram
 from service.model.templates import Template
 
@@ -41,6 +42,7 @@ class Tables:
     fx: FxTable | None = None               # currency conversion (fx/rates.yaml)
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
     verified_against: VerifiedAgainst | None = None  # what the tables were checked against (meta.yaml)
+    refunds: RefundTables | None = None     # refund routes and overpayment interest (refunds/*.yaml)
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:

@@ -42,7 +42,7 @@ from service.model.errors import InputError
 from service.model.freshness import MAX_AGE_ENV
 from service.tables.load import Tables, load_tables
 from service.web import freshness
-from service.web.blueprints import duty, landed, meta, reference
+from service.web.blueprints import audit, duty, landed, meta, reference
 from service.web.errors import ERROR_STATUS_HEADER, errors_mode, register_error_handlers
 from service.web.jsonio import JSONProvider
 
@@ -92,7 +92,7 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.config["TABLES"] = tables if tables is not None else load_tables()
 
-    for blueprint in (duty.bp, landed.bp, reference.bp, meta.bp):
+    for blueprint in (duty.bp, landed.bp, reference.bp, meta.bp, audit.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

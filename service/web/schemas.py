@@ -124,3 +124,23 @@ def _flatten(messages, prefix="") -> dict[str, list[str]]:
     else:
         out[prefix or "_schema"] = [str(m) for m in messages]
     return out
+
+
+class AuditBody(_Schema):
+    """``POST /v1/audit``: the lines as filed and the audit's dates; each line is checked by the domain
+    (``service.engine.audit_input``), so a bad field is named by its path (``lines.3.paid.0.amount``)."""
+
+    class Meta:
+        unknown = RAISE
+
+    # The upper limit (MAX_AUDIT_LINES) is a 413, checked by the web layer first.
+    lines = fields.List(fields.Raw(), required=True,
+                        validate=validate.Length(min=1, error="must hold at least one line as filed"),
+                        error_messages={"invalid": "must be a list of lines as filed",
+                                        "required": "missing required field", "null": "must be a list of lines"})
+    audit_date = _text(allow_none=True)
+    interest_to = _text(allow_none=True)
+    importer_type = _text(allow_none=True)
+
+
+MAX_AUDIT_LINES = 10_000

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from service.model.errors import TableError
-from service.model.measures import CONDITIONS, LEGAL_STATES, LegalStatus, Measure, Requirement
+from service.model.measures import CONDITIONS, LEGAL_STATES, LEGAL_TREATMENT, LegalStatus, Measure, RefundCoverage, Requirement
 from service.tables import fields as f
 from service.tables.fields import Keys
 from service.tables.reader import Reader
@@ -23,7 +23,9 @@ MEASURE = Keys({"id", "title", "scope", "values"},
 SCOPE = Keys({"hts"}, {"exclude_hts", "origin", "exclude_origin"})
 CONDITION = Keys({"type"}, {"codes", "layers"})
 REQUIREMENT = Keys({"fact", "equals", "default", "note"}, {"otherwise_heading"})
-LEGAL_STATUS = Keys({"state", "since", "summary", "cite", "confidence"}, {"url"})
+LEGAL_STATUS = Keys({"state", "since", "summary", "cite", "confidence"}, {"url", "refund"})
+REFUND = Keys({"routes"}, {"entries_from", "entries_before", "note"})
+_ROUTE_ID = re.compile(r"^[a-z0-9_]+$")
 KINDS = ("duty", "exemption", "notice")
 _LOCAL_ID = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
@@ -143,8 +145,35 @@ def _read_requirements(m: Located) -> tuple[Requirement, ...]:
 
 
 def read_legal_status(node: Located) -> LegalStatus:
-    """A measure's contested status, shown next to its layer (the duty as assessed is unchanged)."""
+    """A measure's contested status, shown next to its layer (the duty as assessed is unchanged).
+
+    A state whose duties are refundable (``voided``, ``terminated``) needs ``refund``: the routes an
+    audit tries and the entries covered; a measure still in force (``upheld``) takes none.
+    """
     s = f.expect_map(node["legal_status"], node.where("legal_status"))
     f.check_keys(s, LEGAL_STATUS)
-    return LegalStatus(f.choice(s, "state", LEGAL_STATES, "challenged"), f.date_of(s, "since"),
-                       f.text(s, "summary"), f.text(s, "cite"), f.confidence(s))
+    state = f.choice(s, "state", LEGAL_STATES, "challenged")
+    refund = _read_refund(s) if "refund" in s else None
+    if refund is None and LEGAL_TREATMENT[state] == "refundable":
+        raise TableError(s.where("state"), f"legal_status {state!r} needs 'refund' (the routes and the entries "
+                                           "the ruling covers)")
+    if refund is not None and LEGAL_TREATMENT[state] == "in_force":
+        raise TableError(s.where("refund"), f"legal_status {state!r}: a measure in force has no refund")
+    return LegalStatus(state, f.date_of(s, "since"), f.text(s, "summary"), f.text(s, "cite"), f.confidence(s),
+                       refund)
+
+
+def _read_refund(s: Located) -> RefundCoverage:
+    """``refund``: route ids (checked against refunds/routes.yaml by the loader) and the entries covered."""
+    r = f.expect_map(s["refund"], s.where("refund"))
+    f.check_keys(r, REFUND)
+    routes = f.list_of(r, "routes")
+    if not routes:
+        raise TableError(r.where("routes"), "'routes' needs at least one route id")
+    for i, route in enumerate(routes):
+        if not isinstance(route, str) or not _ROUTE_ID.match(route):
+            raise TableError(routes.where(i), f"malformed route id {route!r} (a route id of refunds/routes.yaml)")
+    start, end = f.date_of(r, "entries_from", False), f.date_of(r, "entries_before", False)
+    if start and end and end <= start:
+        raise TableError(r.where("entries_before"), "'entries_before' must be after 'entries_from'")
+    return RefundCoverage(tuple(routes), start, end, f.text(r, "note", False))

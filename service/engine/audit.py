@@ -1,0 +1,251 @@
+"""Audit past entries: for each line as filed, what was paid, owed and can be recovered, how and until when.
+
+``audit(tables, body)`` is ``POST /v1/audit``: it parses the request
+(:mod:`service.engine.audit_input`), audits every line and renders the
+document (:mod:`service.engine.audit_doc`).  Auditing one line runs these
+named steps:
+
+1. the stack **as the law assessed it** on the entry date: the quote engine
+   (:func:`service.engine.quote.quote_stack`, with its caches);
+2. the line's **liquidation**, given or assumed (:mod:`audit_windows`);
+3. the **comparison** heading by heading (:mod:`audit_compare`): paid,
+   assessed, owed today (assessed less what a ruling voided), refundable,
+   contingent, underpaid, unmatched;
+4. the **route** each recoverable (or underpaid) amount takes, with the last
+   day of its window, from ``refunds/routes.yaml`` and the measure's
+   ``legal_status``;
+5. **interest** on refundable amounts, from the deposit date to
+   ``interest_to``, at the overpayment rates of ``refunds/interest.yaml``,
+   compounded daily; one rounding point, half-up to the cent per heading.
+
+Money is exact (``Decimal`` from strings); totals are sums of the rounded
+rows, so a CSV of the rows sums to them.
+"""
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from service.model.errors import ErrorCollector, InputError, NotCovered
+from service.model.money import cents
+from service.model.refunds import InterestRate, RefundTables, Route, compound_factor
+from service.engine.audit_compare import Row, compare, row_sums
+from service.engine.audit_doc import AMOUNTS, audit_doc
+from service.engine.audit_input import AuditLine, AuditRequest, parse_request
+from service.engine.audit_windows import Liquidation, Window, choose, liquidation_of, window
+from service.engine.cache import LruCache
+from service.engine.quote import quote_stack
+from service.engine.stack import Stack
+
+INTEREST_CACHE_SIZE = 20_000   # (deposit date, interest_to, importer type) -> growth factor
+
+
+@dataclass
+class LineAudit:
+    """One audited line: the assessed stack, its liquidation and its heading rows."""
+
+    audit: AuditLine
+    stack: Stack
+    liquidation: Liquidation
+    deposit_date: date
+    rows: list[Row]
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def deposit_assumed(self) -> bool:
+        return self.audit.deposit_date is None
+
+    def __post_init__(self):
+        self.totals = dict(zip(AMOUNTS, row_sums(self.rows)))
+
+
+@dataclass
+class Audit:
+    """A whole audit: the request's settings, the audited lines, and what their figures rest on."""
+
+    request: AuditRequest
+    lines: list[LineAudit]
+    routes: dict[str, Route] = field(default_factory=dict)       # the routes named in the answer
+    rates: dict[date, InterestRate] = field(default_factory=dict)  # the interest rates used, by start
+    windows: dict = field(default_factory=dict)    # (routes, entry date, liquidation) -> the window taken
+    growth: dict = field(default_factory=dict)     # deposit date -> (compound factor, rates used)
+    liquidations: dict = field(default_factory=dict)   # (entry date, date given, liquidated) -> Liquidation
+
+
+# ----------------------------------------------------------------- the request
+
+def audit(tables, data) -> dict:
+    """``POST /v1/audit``: parse, audit every line, render; InputError (400) / NotCovered (404) on a bad line."""
+    with paused_gc():
+        return audit_doc(tables, run_audit(tables, parse_request(tables, data)))
+
+
+_GC_USERS = 0
+_GC_LOCK = threading.Lock()
+_GC_WAS_ENABLED = False
+
+
+@contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector off while a large audit is built, back on after.
+
+    An audit of 10,000 lines builds about 300,000 containers that all live
+    until the answer is sent; each full collection walks them all again, which
+    cost a third of the time (bench/REPORT.md, issue 14).  Reference counting
+    still frees everything acyclic at once; cycles wait until the collector is
+    back.  Threads share the collector: it is switched off by the first audit
+    in progress and on again by the last, and only if it was on before.
+    """
+    global _GC_USERS, _GC_WAS_ENABLED
+    with _GC_LOCK:
+        if _GC_USERS == 0:
+            _GC_WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _GC_USERS += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS -= 1
+            if _GC_USERS == 0 and _GC_WAS_ENABLED:
+                gc.enable()
+
+
+def run_audit(tables, request: AuditRequest) -> Audit:
+    """Every line audited; every line's input error reported at once (``lines.<i>.<field>``)."""
+    refunds = refund_tables(tables)
+    check_interest_to(refunds, request)
+    result = Audit(request, [])
+    errors = ErrorCollector()
+    for a in request.lines:
+        try:
+            result.lines.append(audit_line(tables, refunds, request, a, result))
+        except InputError as exc:
+            errors.scoped(f"lines.{a.index}").merge(exc.errors or {"line": [exc.message]})
+        except NotCovered as exc:
+            raise exc.under(f"lines.{a.index}") from None
+    errors.raise_if_any("invalid audit")
+    return result
+
+
+def refund_tables(tables) -> RefundTables:
+    if tables.refunds is None:
+        raise NotCovered("these tables have no refund tables (refunds/interest.yaml, refunds/routes.yaml): an "
+                         "audit needs them", hint="use tables that include refunds/", field="lines")
+    return tables.refunds
+
+
+def check_interest_to(refunds: RefundTables, request: AuditRequest) -> None:
+    """interest_to within the quarters the interest table holds (a 400 naming it, before any line)."""
+    last = refunds.interest.values[-1].end
+    if last is not None and request.interest_to > last:
+        raise InputError.field("interest_to", f"the tables hold overpayment interest rates to {last} (exclusive): "
+                                              f"give interest_to on or before {last}")
+
+
+# ------------------------------------------------------------------- one line
+
+def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLine, into: Audit) -> LineAudit:
+    """The named steps of one line (see the module docstring)."""
+    stack = quote_stack(tables, a.line)
+    key = (a.line.entry_date, a.liquidation_date, a.liquidated)
+    liq = into.liquidations.get(key)
+    if liq is None:
+        liq = into.liquidations[key] = liquidation_of(refunds, a.line.entry_date, a.liquidation_date, a.liquidated,
+                                                      request.audit_date)
+    rows = compare(tables, stack, a.paid, a.line.entry_date)
+    deposit = a.deposit_date or a.line.entry_date
+    windows = _LineWindows(refunds, a.line.entry_date, liq, request.audit_date, into)
+    for row in rows:
+        _route(row, refunds, windows)
+        _interest(refunds, request, deposit, row, into)
+    return LineAudit(a, stack, liq, deposit, rows)
+
+
+class _LineWindows:
+    """The window each amount of one line takes, shared by the lines of the request with the same entry date
+    and liquidation (kept in the request's :class:`Audit`)."""
+
+    def __init__(self, refunds: RefundTables, entry_date: date, liq: Liquidation, audit_date: date, into: Audit):
+        self.refunds, self.entry_date, self.liq, self.audit_date, self.into = refunds, entry_date, liq, audit_date, into
+
+    def of(self, route_ids: tuple[str, ...]) -> Window:
+        key = (route_ids, self.entry_date, self.liq)
+        chosen = self.into.windows.get(key)
+        if chosen is None:
+            chosen = self.into.windows[key] = choose([window(self.refunds.routes[rid], self.entry_date, self.liq,
+                                                             self.audit_date) for rid in route_ids])
+            if chosen.route not in self.into.routes:
+                self.into.routes[chosen.route] = self.refunds.routes[chosen.route]
+        return chosen
+
+
+def _route(row: Row, refunds: RefundTables, windows: _LineWindows) -> None:
+    """The route of each amount of the row: refundable, contingent, underpaid."""
+    own = row.legal.refund.routes if row.legal is not None and row.legal.refund is not None else None
+    if row.refundable > 0:
+        routes = own if row.treatment == "refundable" and own else refunds.overpayment_routes
+        row.refund_window = windows.of(routes)
+    if row.contingent > 0:
+        row.contingent_window = windows.of(own or refunds.contingent_routes)
+    if row.underpaid > 0:
+        row.underpaid_window = windows.of(refunds.underpayment_routes)
+
+
+# ------------------------------------------------------------------- interest
+
+def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: Row, into: Audit) -> None:
+    """Rounding point: interest on the row's refundable amount, half-up to the cent."""
+    w = row.refund_window
+    if row.refundable <= 0 or w is None or not w.interest or w.status == "closed":
+        return
+    if request.interest_to <= deposit:
+        return
+    found = into.growth.get(deposit)
+    if found is None:
+        first = refunds.interest.values[0].start
+        if deposit < first:
+            raise InputError.field("deposit_date", f"{deposit} is before the first overpayment interest rate in the "
+                                                   f"tables ({first}): interest cannot be computed from it")
+        found = into.growth[deposit] = _growth(refunds, deposit, request.interest_to, request.importer_type)
+        for rate in found[1]:
+            if rate.start not in into.rates:
+                into.rates[rate.start] = rate
+    row.interest = cents(row.refundable * (found[0] - 1))
+
+
+_GROWTH: dict[int, tuple] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def _per_tables(registry: dict, refunds: RefundTables, size: int) -> LruCache:
+    """A bounded cache kept for one refund tables object (dropped with it, like the engine's caches)."""
+    entry = registry.get(id(refunds))
+    if entry is None or entry[0]() is not refunds:
+        with _CACHES_LOCK:
+            entry = registry.get(id(refunds))
+            if entry is None or entry[0]() is not refunds:
+                entry = registry[id(refunds)] = (weakref.ref(refunds), LruCache(size))
+    return entry[1]
+
+
+def _growth(refunds: RefundTables, start: date, end: date, importer_type: str) -> tuple:
+    """(compound factor, interest rates used) for a deposit on ``start`` to ``end``, memoised."""
+    cache = _per_tables(_GROWTH, refunds, INTEREST_CACHE_SIZE)
+    key = (start, end, importer_type)
+    found = cache.get(key)
+    if found is None:
+        table = refunds.interest
+        found = (compound_factor(table, start, end, importer_type),
+                 tuple(value for value, _, _ in table.segments(start, end)))
+        cache.put(key, found)
+    return found
+
+
+__all__ = ["AMOUNTS", "Audit", "LineAudit", "audit", "run_audit", "audit_line", "refund_tables", "paused_gc",
+           "check_interest_to"]

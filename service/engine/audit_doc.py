@@ -1,0 +1,261 @@
+"""The JSON document of an audit (``POST /v1/audit``), written from the audited lines.
+
+Amounts become strings here and nowhere else (USD to the cent).  What the
+figures rest on is given once for the whole document: the routes named
+(their windows' rules and citations), the rulings (legal statuses) met, and
+the interest rates used, each with its citation and confidence; every value
+below ``confirmed`` among them is also named in ``warnings``.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from service.model.money import fmt_decimal, rate6
+
+ZERO = Decimal("0.00")
+
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
+ROUTE_AMOUNTS = ("refundable", "contingent", "underpaid", "interest")
+
+
+def audit_doc(tables, result) -> OrderedDict:
+    """The document of an :class:`service.engine.audit.Audit`."""
+    request = result.request
+    rulings = _rulings(result.lines)
+    return OrderedDict(
+        tables_version=tables.version, currency="USD", audit_date=request.audit_date.isoformat(),
+        interest_to=request.interest_to.isoformat(), importer_type=request.importer_type,
+        totals=totals_doc(result.lines), lines=[line_doc(x) for x in result.lines],
+        routes=_routes_doc(result.routes, request.audit_date), rulings=[_ruling_doc(s, p) for s, p in rulings],
+        interest=_interest_doc(tables, result.rates, request.importer_type),
+        liquidation_rules=_liquidation_doc(tables) if any(x.liquidation.assumed for x in result.lines) else [],
+        assumptions=[*request.assumptions, *_line_assumptions(result.lines)],
+        warnings=_warnings(tables, result, rulings),
+    )
+
+
+# ------------------------------------------------------------------ one line
+
+def _m(amount: Decimal) -> str:
+    """Money as text.  Every amount of an audit is exact to the cent (exponent -2: duties and interest are
+    rounded to the cent, deposits are read in dollars and cents, sums of them stay so), so ``str`` is its
+    plain form (``7500.00``); openapi.yaml's Money pattern checks every answer of the tests."""
+    return str(amount)
+
+
+def line_doc(x) -> dict:
+    a, stack, totals = x.audit, x.stack, x.totals
+    value = stack.customs_value
+    assessed = totals["assessed"]
+    out = {"index": a.index, "entry_number": a.entry_number, "line_number": a.line_number, "hts": stack.hts,
+           "origin": stack.origin, "entry_date": stack.entry_date.isoformat(),
+           "customs_value": _m(value.quantize(ZERO)), "deposit_date": x.deposit_date.isoformat(),
+           "deposit_date_assumed": x.deposit_assumed, "liquidation": x.liquidation.doc(),
+           "effective_rate": fmt_decimal(rate6(assessed / value)) if value else "0"}
+    for name in AMOUNTS:
+        out[name] = str(totals[name])
+    out["headings"] = [row_doc(r) for r in x.rows]
+    out["assumptions"] = list(stack.assumptions) + [{"fact": f, "assumption": t} for f, t in a.line.readings]
+    out["warnings"] = line_warnings(stack)
+    return out
+
+
+_WARNINGS: dict = {}
+_WARNINGS_MAX = 10_000
+
+
+def line_warnings(stack) -> list[str]:
+    """The quote's warnings but those about one layer (its legal status, a value rated below confirmed): each
+    heading row carries its legal state, citation and confidence, and the rulings are given once.  Memoised by
+    the warnings tuple, which every line priced from one cached stack shares (kept in the value)."""
+    found = _WARNINGS.get(id(stack.warnings))
+    if found is not None and found[0] is stack.warnings:
+        return list(found[1])
+    layered = tuple(f"{x.measure_id} (" for x in stack.layers if x.legal_status is not None
+                    or x.confidence != "confirmed")
+    kept = tuple(w for w in stack.warnings if not (layered and w.startswith(layered)))
+    if len(_WARNINGS) >= _WARNINGS_MAX:
+        _WARNINGS.clear()
+    _WARNINGS[id(stack.warnings)] = (stack.warnings, kept)
+    return list(kept)
+
+
+def row_doc(r) -> dict:
+    """One heading row; the route of an amount, and the legal status, only where there is one.
+    (``str`` is :func:`_m` inlined: this runs once per heading of every line.)"""
+    out = {"heading": r.heading, "program": r.program, "measure_id": r.measure_id, "treatment": r.treatment,
+           "paid": str(r.paid), "assessed": str(r.assessed), "owed": str(r.owed), "refundable": str(r.refundable),
+           "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
+           "interest": str(r.interest), "citation": r.citation, "confidence": r.confidence, "reasons": r.reasons}
+    if r.legal is not None:
+        out["legal_status"] = _legal_doc(r.legal)
+    if r.refund_window is not None:
+        out["refund_route"] = r.refund_window.doc()
+    if r.contingent_window is not None:
+        out["contingent_route"] = r.contingent_window.doc()
+    if r.underpaid_window is not None:
+        out["underpaid_route"] = r.underpaid_window.doc()
+    return out
+
+
+_LEGAL: dict = {}
+
+
+def _legal_doc(status) -> dict:
+    """A row's legal state and date (the ruling itself is in the document's ``rulings``), rendered once."""
+    found = _LEGAL.get(id(status))
+    if found is None or found[0] is not status:
+        found = _LEGAL[id(status)] = (status, {"state": status.state, "since": status.since.isoformat()})
+    return found[1]
+
+
+# ------------------------------------------------------------------ totals
+
+def totals_doc(lines) -> OrderedDict:
+    """The request's totals, and the same by program and by route (sums of the rounded rows)."""
+    totals = dict.fromkeys(AMOUNTS, ZERO)
+    by_program: dict[str, list] = {}
+    by_route: dict[str, dict] = {}
+    for x in lines:
+        for name, amount in x.totals.items():
+            totals[name] += amount
+        for r in x.rows:
+            _add_program(by_program, r)
+            if r.refund_window or r.contingent_window or r.underpaid_window:
+                _add_routes(by_route, r)
+    out = OrderedDict((name, _m(totals[name])) for name in AMOUNTS)
+    out["by_program"] = {p: dict(zip(AMOUNTS, map(_m, v))) for p, v in sorted(by_program.items())}
+    out["by_route"] = {k: _money(v) for k, v in sorted(by_route.items())}
+    return out
+
+
+def _add_program(by_program: dict, r) -> None:
+    """The row's amounts added to its program's (in the order of AMOUNTS)."""
+    key = r.program or "unmatched"
+    s = by_program.get(key)
+    if s is None:
+        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.contingent, r.underpaid, r.unmatched,
+                           r.interest]
+        return
+    s[0] += r.paid
+    s[1] += r.assessed
+    s[2] += r.owed
+    s[3] += r.refundable
+    s[4] += r.contingent
+    s[5] += r.underpaid
+    s[6] += r.unmatched
+    s[7] += r.interest
+
+
+def _add_routes(by_route: dict, r) -> None:
+    """Each amount under the route it takes; an amount whose every window has closed under ``closed``."""
+    for amount_name, w in (("refundable", r.refund_window), ("contingent", r.contingent_window),
+                           ("underpaid", r.underpaid_window)):
+        amount = getattr(r, amount_name)
+        if w is None or not amount:
+            continue
+        key = "closed" if w.status == "closed" else w.route
+        bucket = by_route.get(key)
+        if bucket is None:
+            bucket = by_route[key] = dict.fromkeys(ROUTE_AMOUNTS, ZERO)
+        bucket[amount_name] += amount
+        if amount_name == "refundable":
+            bucket["interest"] += r.interest
+
+
+def _money(amounts: dict[str, Decimal]) -> dict[str, str]:
+    return {k: _m(v) for k, v in amounts.items()}
+
+
+# ------------------------------------------------------------ what it rests on
+
+def _routes_doc(routes: dict, audit_date) -> dict:
+    out = {}
+    for rid, route in sorted(routes.items()):
+        rule = route.rule_on(audit_date) or route.values[-1]
+        d = {"title": route.title, "window": rule.window, "interest": rule.interest, "contested": rule.contested,
+             "citation": rule.cite, "confidence": rule.confidence}
+        if rule.note:
+            d["note"] = rule.note
+        out[rid] = d
+    return out
+
+
+def _rulings(lines) -> list[tuple]:
+    """The legal statuses met, each once, with the programs they cover."""
+    found: dict = {}                 # the same ruling written in several files is one ruling
+    for x in lines:
+        for r in x.rows:
+            if r.legal is not None:
+                status, programs = found.setdefault(r.legal, (r.legal, set()))
+                programs.add(r.program)
+    return [(status, sorted(p for p in programs if p)) for status, programs in found.values()]
+
+
+def _ruling_doc(status, programs: list[str]) -> dict:
+    d = {"programs": programs, "state": status.state, "treatment": status.treatment,
+         "since": status.since.isoformat(), "summary": status.summary, "citation": status.cite,
+         "confidence": status.confidence}
+    if status.refund is not None:
+        d["routes"] = list(status.refund.routes)
+        if status.refund.note:
+            d["refund_note"] = status.refund.note
+    return d
+
+
+def _interest_doc(tables, rates: dict, importer_type: str) -> dict:
+    table = tables.refunds.interest
+    return {"compounding": table.compounding, "basis": table.basis.doc(),
+            "compounding_basis": table.compounding_basis.doc(),
+            "rates": [{"from": v.start.isoformat(), "to": v.end.isoformat() if v.end else None,
+                       "rate": format(v.rate(importer_type).normalize(), "f"), "citation": v.cite,
+                       "confidence": v.confidence} for _, v in sorted(rates.items())]}
+
+
+def _line_assumptions(lines) -> list[dict]:
+    """What lines left out, said once for the document (each line marks its own: ``deposit_date_assumed``,
+    ``liquidation.assumed``)."""
+    out = []
+    deposits = sum(1 for x in lines if x.deposit_assumed)
+    if deposits:
+        out.append({"fact": "deposit_date", "assumption": f"{deposits} line(s) give no deposit_date: their interest "
+                    "runs from the entry date (19 U.S.C. 1505(c) counts from the date the duties were deposited, "
+                    "usually with the entry summary some days after entry, so the interest shown may be a few "
+                    "days' too much); give deposit_date"})
+    liquidations = sum(1 for x in lines if x.liquidation.assumed)
+    if liquidations:
+        out.append({"fact": "liquidation_date", "assumption": f"{liquidations} line(s) give no liquidation_date: "
+                    "their liquidation is assumed as liquidation_rules says (each line's liquidation.basis), and "
+                    "every window counted from it moves with the real date; give liquidation_date"})
+    return out
+
+
+def _liquidation_doc(tables) -> list[dict]:
+    """The liquidation dates assumed when a line gives none, with their citations."""
+    return [{"from": r.start.isoformat(), "to": r.end.isoformat() if r.end else None,
+             "days_after_entry": r.days_after_entry, "posted_on": r.posted_on, "citation": r.cite,
+             "confidence": r.confidence} for r in tables.refunds.liquidation]
+
+
+def _warnings(tables, result, rulings) -> list[str]:
+    """Every route, ruling and interest rate the figures rest on that is rated below confirmed."""
+    out = []
+    for rid, route in sorted(result.routes.items()):
+        rule = route.rule_on(result.request.audit_date) or route.values[-1]
+        if rule.confidence != "confirmed":
+            out.append(f"route {rid} rests on facts rated '{rule.confidence}': {rule.cite}")
+    for status, programs in rulings:
+        if status.confidence != "confirmed":
+            out.append(f"the legal status of {', '.join(programs)} ({status.state} since {status.since}) is rated "
+                       f"'{status.confidence}': {status.cite}")
+    if any(x.liquidation.assumed for x in result.lines):
+        out.extend(f"assumed liquidation dates ({r.days_after_entry} days after entry) rest on facts rated "
+                   f"'{r.confidence}': {r.cite}" for r in tables.refunds.liquidation if r.confidence != "confirmed")
+    for _, v in sorted(result.rates.items()):
+        if v.confidence != "confirmed":
+            out.append(f"interest from {v.start} to {v.end} uses a rate rated '{v.confidence}': {v.cite}")
+    return out
+
+
+__all__ = ["AMOUNTS", "audit_doc", "line_doc", "row_doc", "totals_doc"]

@@ -104,6 +104,21 @@ def test_audit_of_our_csv_form_is_written_beside_the_input_which_is_never_altere
             "10000.00, underpaid 3400.00, unmatched 0.00") in err
 
 
+def test_a_semicolon_csv_saved_by_excel_is_audited_in_its_own_dialect(tmp_path, capsys):
+    # Excel in a decimal-comma locale saves ';'-separated text with a BOM and CRLF lines: the audit beside it
+    # is written the same way, so the same Excel opens it in columns; the input stays byte for byte.
+    source = tmp_path / "entries.csv"
+    source.write_bytes(("\ufeff" + OWN_FORM.replace(",", ";").replace("\n", "\r\n")).encode("utf-8"))
+    before = source.read_bytes()
+    code, err = run(capsys, source, "--audit-date", "2026-06-01", "--interest-to", "2026-07-01")
+    assert source.read_bytes() == before and "semicolon-separated" in err
+    written = (tmp_path / "entries.audit.csv").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbfrow_type;line;entry_number;") and b"\r\n" in written
+    with open(tmp_path / "entries.audit.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert rows[0]["total_refundable"] == "30000.00"          # the same figures as the comma form above
+
+
 ES003 = """\
 Entry Summary Number,Entry Summary Line Number,Tariff Ordinal Number,HTS Number - Full,Line Tariff Goods Value Amount,Line Tariff Duty Amount,Entry Date,Entry Summary Date,Country of Origin Code,Liquidation Date
 BII00000011,1,01,99030124,$0.00,"$2,000.00",06/10/2025,06/20/2025,CN,04/24/2026

@@ -39,7 +39,7 @@ from service.render.audit_rows import line_rows, with_audit_cells
 from service.render.pricing_file import ALIASES as LINE_ALIASES
 from service.render.pricing_file import header_key
 from service.render.spreadsheet import COLUMNS, NUMBER, table
-from service.render.tabular_files import AtomicOutput, FileProblem, is_empty, read_table, text_of, write_csv, \
+from service.render.tabular_files import AtomicOutput, FileProblem, Table, is_empty, read_table, text_of, write_csv, \
     write_xlsx
 
 OWN = ("entry_number", "line_number", "heading", "paid", "liquidation_date", "liquidated", "deposit_date")
@@ -281,7 +281,7 @@ def audit_path(tables, source: str, output: str | None, settings: dict, progress
             if progress is not None:
                 progress.close()
         summary.failed = sum(1 for r in rows if r.get("row_type") == "error")
-        _write(out, target, rows)
+        _write(out, target, rows, table)
     except BaseException:
         out.discard()
         raise
@@ -294,7 +294,8 @@ def _score(header) -> int:
     return len({_FIELD_OF.get(header_key(c)) for c in header} - {None})
 
 
-def _write(out: AtomicOutput, target: str, rows: list[dict]) -> None:
+def _write(out: AtomicOutput, target: str, rows: list[dict], source: Table) -> None:
+    """The audit rows as a workbook, or as text in the input's dialect (a semicolon CSV stays semicolons)."""
     header, cells = table("audit", rows)
     if target.lower().endswith(".xlsx"):
         kinds = [c.kind for c in COLUMNS["audit"]]
@@ -302,7 +303,8 @@ def _write(out: AtomicOutput, target: str, rows: list[dict]) -> None:
         write_xlsx(out.temp, [list(header), *values], sheet="audit")
     else:
         with open(out.temp, "wb") as handle:
-            write_csv(handle, [list(header), *cells], delimiter="\t" if target.lower().endswith(".tsv") else ",")
+            delimiter = "\t" if target.lower().endswith(".tsv") else source.delimiter
+            write_csv(handle, [list(header), *cells], delimiter=delimiter, sep_line=source.sep_line)
 
 
 __all__ = ["audit_path", "map_header", "group_rows", "line_of", "default_output", "AuditSummary", "ALIASES"]

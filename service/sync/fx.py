@@ -99,7 +99,7 @@ def h10_url(base: str, start: date, end: date) -> str:
 
 def parse_h10(text: str, url: str) -> dict[str, dict[date, Decimal | None]]:
     """Series id -> day -> figure (None for ND); a SourceError when the answer is not the H.10 CSV."""
-    if text is None or text.lstrip().startswith("<"):
+    if not isinstance(text, str) or text.lstrip().startswith("<"):
         raise SourceError(SOURCE, url, "answered an HTML page or nothing, expected the H.10 CSV")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     head = {row[0].strip().rstrip(":"): row[1:] for row in rows if row and not _is_day(row[0])}

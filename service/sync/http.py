@@ -4,7 +4,9 @@ Every answer is checked against the shape the caller expects: a JSON source that
 answers with an HTML page (the USITC and CROSS services answer unknown paths with
 200 and HTML) is a :class:`SourceError`, never parsed as data.  Validators
 (``ETag``, ``Last-Modified``) from the previous run are sent back, and a ``304``
-is reported as "not modified" with the body the caller kept.
+is reported as :data:`NOT_MODIFIED`, a marker of its own: never ``None``, which a
+JSON body ``null`` also parses to (a source that answers ``null`` is read as an
+answer in an unknown shape, not as "the same as last time").
 """
 from __future__ import annotations
 
@@ -26,6 +28,21 @@ RETRIES = Retry(total=3, connect=3, read=3, status=3, backoff_factor=1.0,
 MAX_BYTES = 50_000_000        # a source answer larger than this is refused
 
 
+class _NotModified:
+    """The answer to a conditional request that the server answered ``304 Not Modified``.
+
+    Falsy, so ``answer or []`` reads it as "nothing new"; compare with ``is NOT_MODIFIED``."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_MODIFIED"
+
+
+NOT_MODIFIED = _NotModified()
+
+
 class Fetcher:
     """GET with retries and validators; counts requests and 304s for the report."""
 
@@ -40,8 +57,8 @@ class Fetcher:
         self.requests = 0
         self.not_modified = 0
 
-    def get(self, source: str, url: str, params=None, conditional: bool = False) -> requests.Response | None:
-        """The response, or None when a conditional request answered 304 Not Modified."""
+    def get(self, source: str, url: str, params=None, conditional: bool = False):
+        """The response, or :data:`NOT_MODIFIED` when a conditional request answered 304 Not Modified."""
         key = request_url(url, params)
         headers = self._conditional_headers(key) if conditional else {}
         self.requests += 1
@@ -51,7 +68,7 @@ class Fetcher:
             raise SourceError(source, url, f"request failed: {type(exc).__name__}: {exc}") from None
         if resp.status_code == 304 and conditional:
             self.not_modified += 1
-            return None
+            return NOT_MODIFIED
         if resp.status_code != 200:
             raise SourceError(source, resp.url, f"HTTP {resp.status_code}")
         if len(resp.content) > MAX_BYTES:
@@ -60,15 +77,16 @@ class Fetcher:
         return resp
 
     def get_json(self, source: str, url: str, params=None, conditional: bool = False):
+        """The parsed body (``None`` for a body ``null``), or :data:`NOT_MODIFIED`."""
         resp = self.get(source, url, params, conditional)
-        return None if resp is None else parse_json(source, resp)
+        return resp if resp is NOT_MODIFIED else parse_json(source, resp)
 
     def get_text(self, source: str, url: str, params=None, conditional: bool = False,
-                 expect: tuple[str, ...] = ()) -> str | None:
-        """Text of the answer; ``expect`` lists acceptable content types (any when empty)."""
+                 expect: tuple[str, ...] = ()):
+        """Text of the answer, or :data:`NOT_MODIFIED`; ``expect`` lists acceptable content types (any when empty)."""
         resp = self.get(source, url, params, conditional)
-        if resp is None:
-            return None
+        if resp is NOT_MODIFIED:
+            return resp
         ctype = content_type(resp)
         if expect and ctype not in expect:
             raise SourceError(source, resp.url, f"answered {ctype or 'no content type'}, expected {' or '.join(expect)}")

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from service.model import hts as htsmod
 from service.sync.coverage import HEADING_99
 from service.sync.findings import Finding, SourceError, SourceResult, Touches
+from service.sync.http import NOT_MODIFIED
 from service.sync.hts_compare import Against, clean, index_rows, line_findings, rate_row, suffix_findings
 
 SOURCE = "usitc"
@@ -62,7 +63,7 @@ def _release(ctx, base: str, prev: dict) -> tuple[Against, list[Finding]]:
     """The current release (name, title, date) and the finding it makes."""
     name, title = _current(ctx, base, prev)
     listing = _get(ctx, f"{base}/releaseList", reuse=name == prev.get("release") and bool(prev.get("date")))
-    if listing is None:
+    if listing is NOT_MODIFIED:
         published, between = date.fromisoformat(prev["date"]), []
     else:
         published, title, between = _listed(listing, name, title, _previous(ctx, prev), f"{base}/releaseList")
@@ -73,7 +74,7 @@ def _release(ctx, base: str, prev: dict) -> tuple[Against, list[Finding]]:
 def _current(ctx, base: str, prev: dict) -> tuple[str, str]:
     url = f"{base}/currentRelease"
     answer = _get(ctx, url, reuse=bool(prev.get("release")))
-    if answer is None:
+    if answer is NOT_MODIFIED:
         return prev["release"], ""
     name = answer.get("name") if isinstance(answer, dict) else None
     if not isinstance(name, str) or not RELEASE_NAME.match(name):
@@ -83,7 +84,9 @@ def _current(ctx, base: str, prev: dict) -> tuple[str, str]:
 
 
 def _get(ctx, url: str, reuse: bool):
-    """A JSON answer; None when the answer is the one the last run saw (304 to a conditional request)."""
+    """A JSON answer; :data:`NOT_MODIFIED` when it is the one the last run saw (304 to a conditional request).
+
+    A body ``null`` is an answer like any other (the callers refuse it as an unknown shape)."""
     return ctx.fetcher.get_json(SOURCE, url, conditional=reuse)
 
 

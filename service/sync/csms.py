@@ -5,8 +5,12 @@ Two GovDelivery feeds are read and merged by message number: the CSMS widget
 "pub_date": "MM/DD/YYYY HH:MM PM EDT", "href": ...}, ...])``, about the last 100
 messages) and the account RSS feed (``{rss}/feed.rss``, the last ~25 bulletins of
 every topic, of which the titles "CSMS # NNN - ..." are kept).  The source fails
-only when both fail; when one fails the result says so (``checked_through["note"]``
-and an "info" finding) and stays usable.
+when both fail.  When one fails, the messages of the other are reported, but the
+result is partial (``error`` names the failed feed, exit code 3) and the state does
+not advance: a message only the failed feed carries may lie anywhere below the
+newest number seen, so the next run reads both feeds again from the previous
+``message`` (messages reported in the partial run may then be reported again;
+none is lost).
 
 A message is new when its number is above the last run's highest number (on a
 first run: published on or after the tables' as-of date).  Each new message's
@@ -134,21 +138,26 @@ def canonical(href: str) -> str:
     return href.split("?", 1)[0].strip()
 
 
-def read_feeds(ctx: SyncContext) -> tuple[dict[int, Message], list[str]]:
-    """Both feeds merged by number (the widget's fields first), and what failed; both failing is a SourceError."""
-    merged, failures, errors = {}, [], []
+def read_feeds(ctx: SyncContext) -> tuple[dict[int, Message], list[tuple[str, SourceError]]]:
+    """Both feeds merged by number (the widget's fields first), and the feeds that failed (name, error);
+    both failing is a SourceError."""
+    merged, failed = {}, []
     for name, reader in (("widget", read_widget), ("RSS", read_rss)):
         try:
             messages = reader(ctx)
         except SourceError as exc:
-            failures.append(f"{name} feed failed: {exc.reason} ({exc.url})")
-            errors.append(exc)
+            failed.append((name, exc))
             continue
         for msg in messages:
             merge(merged, msg)
-    if len(errors) == 2:
-        raise SourceError(SOURCE, errors[0].url, "both feeds failed: " + "; ".join(failures))
-    return merged, failures
+    if len(failed) == 2:
+        raise SourceError(SOURCE, failed[0][1].url, "both feeds failed: " + "; ".join(map(feed_failure, failed)))
+    return merged, failed
+
+
+def feed_failure(failed: tuple[str, SourceError]) -> str:
+    name, exc = failed
+    return f"{name} feed failed: {exc.reason} ({exc.url})"
 
 
 def merge(merged: dict[int, Message], msg: Message) -> None:
@@ -218,31 +227,37 @@ def message_finding(ctx: SyncContext, msg: Message, budget: fedreg.TextBudget) -
                    msg.published, None, touches, detail)
 
 
-def failure_finding(ctx: SyncContext, failures: list[str]) -> Finding:
-    return Finding(SOURCE, "feed_failure", "info", "One CSMS feed could not be read; the other was used",
-                   f"{ctx.base(WIDGET)}/0.json", None, None, Touches(), "; ".join(failures))
+def partial_error(failed, state: dict) -> SourceError:
+    """One feed failed: the result is partial and the state stays where the last run left it."""
+    (name, exc), = failed
+    other = "RSS" if name == "widget" else "widget"
+    at = f"message {state['message']}" if str(state.get("message") or "").isdigit() else "where it was"
+    return SourceError(SOURCE, exc.url, f"the {name} feed failed: {exc.reason}; the new messages of the {other} "
+                                        f"feed are listed, but the state stays at {at}: a message only the {name} "
+                                        "feed carries could be below the newest number seen, so the next run reads "
+                                        "both feeds again from there (messages listed now may be listed again)")
 
 
-def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failures) -> dict:
+def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failed) -> dict:
+    """The newest message seen (when both feeds answered; else the last run's), and the counts of this run."""
     known = int(state["message"]) if str(state.get("message") or "").isdigit() else 0
     top = max(messages, default=0)
-    if top > known:
+    if top > known and not failed:
         out = {"message": str(top), "date": messages[top].published.isoformat() if messages[top].published else ""}
     else:
         out = {"message": str(state.get("message") or ""), "date": str(state.get("date") or "")}
     out.update({"new": str(new), "flagged": str(flagged)})
-    if failures:
-        out["note"] = "; ".join(failures)
+    if failed:
+        out["note"] = "not advanced: " + "; ".join(map(feed_failure, failed))
     return out
 
 
 def run(ctx: SyncContext) -> SourceResult:
     state, before = dict(ctx.since.get(SOURCE) or {}), ctx.fetcher.requests
-    messages, failures = read_feeds(ctx)
+    messages, failed = read_feeds(ctx)
     new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, ctx.start or ctx.tables.as_of)]
     budget = fedreg.TextBudget(MAX_BULLETINS)
     findings = [f for f in (message_finding(ctx, m, budget) for m in new) if f]
-    through = checked_through(messages, state, len(new), len(findings), failures)
-    if failures:
-        findings.append(failure_finding(ctx, failures))
-    return SourceResult(SOURCE, findings, checked_through=through, requests=ctx.fetcher.requests - before)
+    through = checked_through(messages, state, len(new), len(findings), failed)
+    return SourceResult(SOURCE, findings, error=partial_error(failed, state) if failed else None,
+                        checked_through=through, requests=ctx.fetcher.requests - before)

@@ -188,3 +188,22 @@ def test_bulletin_url_is_the_message_number_in_hexadecimal(tables, cov, server):
     assert csms.bulletin_url(ctx, 69302472) == server.url(f"{BULLETINS}/42178c8")
     real = SyncContext(tables=tables, coverage=cov, fetcher=ctx.fetcher, today=TODAY, environ={})
     assert csms.bulletin_url(real, 69851916) == "https://content.govdelivery.com/accounts/USDHSCBP/bulletins/429db0c"
+
+
+def test_feeds_answering_304_have_nothing_new_and_the_state_stays(tables, cov, server):
+    server.routes.fixture(f"{WIDGET}/0.json", "csms/widget_0.json", content_type="application/javascript",
+                          headers={"ETag": '"w1"'})
+    server.routes.fixture(f"{RSS}/feed.rss", "csms/feed.rss", content_type="application/rss+xml",
+                          headers={"Last-Modified": "Fri, 27 Nov 2026 21:00:00 GMT", "ETag": '"r1"'})
+    first_ctx = context(tables, cov, server, SEEN)
+    first = csms.run(first_ctx)
+    assert first.ok and first.findings and set(first_ctx.fetcher.kept["csms"]) == {
+        server.url(f"{WIDGET}/0.json"), server.url(f"{RSS}/feed.rss")}
+    again = context(tables, cov, server, {"csms": first.checked_through})
+    again.fetcher.validators = dict(first_ctx.fetcher.kept)
+    server.routes.requests.clear()
+    second = csms.run(again)
+    assert second.ok and second.findings == [] and again.fetcher.not_modified == 2
+    assert {p: h.get("If-None-Match") for p, h in server.routes.requests} == {
+        f"{WIDGET}/0.json": '"w1"', f"{RSS}/feed.rss": '"r1"'}
+    assert second.checked_through["message"] == first.checked_through["message"] == "70433901"

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 
 from defusedxml import ElementTree as SafeET
@@ -38,9 +38,12 @@ from defusedxml.common import DefusedXmlException
 from service.sync import fedreg
 from service.sync.context import SyncContext
 from service.sync.findings import Finding, SourceError, SourceResult, Touches
-from service.sync.http import content_type
+from service.sync.http import NOT_MODIFIED, content_type
+from service.sync.state import DATE_OR_EMPTY, NUMBER_OR_EMPTY
+from service.sync.util import us_date
 
 SOURCE = "csms"
+CHECKED_THROUGH = {"message": NUMBER_OR_EMPTY, "date": DATE_OR_EMPTY}   # checked when the state file is loaded
 WIDGET, RSS = "csms_widget", "csms_rss"
 SUBJECT = re.compile(r"^\s*CSMS\s*#\s*(\d{5,10})\s*[-\u2013\u2014:]?\s*(.*)$", re.S)
 JSONP = re.compile(r"\.update\(\s*(\[.*\])\s*\)\s*;?\s*$", re.S)
@@ -65,8 +68,12 @@ class Message:
 # --- the feeds --------------------------------------------------------------------------------------------------
 
 def fetch(ctx: SyncContext, url: str, what: str):
-    """An answer that is not an HTML page (both feeds answer errors with HTML pages)."""
-    resp = ctx.fetcher.get(SOURCE, url)
+    """An answer that is not an HTML page (both feeds answer errors with HTML pages), or None when the feed
+    answered 304 to a conditional request: it is as the last complete run read it, so none of its messages is new
+    (validators are kept only when the source's run was complete, see ``run._new_state``)."""
+    resp = ctx.fetcher.get(SOURCE, url, conditional=True)
+    if resp is NOT_MODIFIED:
+        return None
     head = resp.content[:300].lstrip().lower()
     if content_type(resp) == "text/html" or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(SOURCE, resp.url, f"answered an HTML page ({content_type(resp) or 'no content type'}), "
@@ -76,12 +83,13 @@ def fetch(ctx: SyncContext, url: str, what: str):
 
 def read_widget(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(WIDGET)}/0.json"
-    items = widget_items(url, fetch(ctx, url, "the widget's JSONP").text)
+    resp = fetch(ctx, url, "the widget's JSONP")
+    items = widget_items(url, resp.text) if resp is not None else []
     out = []
     for item in items:
         found = SUBJECT.match(str(item.get("subject") or "")) if isinstance(item, dict) else None
         if found:
-            out.append(Message(int(found[1]), " ".join(found[2].split()), widget_date(item.get("pub_date")),
+            out.append(Message(int(found[1]), " ".join(found[2].split()), us_date(item.get("pub_date")),
                                canonical(str(item.get("href") or "")), feeds={"widget"}))
     return out
 
@@ -101,16 +109,12 @@ def widget_items(url: str, body: str) -> list:
     return items
 
 
-def widget_date(text) -> date | None:
-    try:
-        return datetime.strptime(str(text).split()[0], "%m/%d/%Y").date()
-    except (ValueError, IndexError):
-        return None
-
-
 def read_rss(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(RSS)}/feed.rss"
-    body = fetch(ctx, url, "an RSS feed").content
+    resp = fetch(ctx, url, "an RSS feed")
+    if resp is None:
+        return []
+    body = resp.content
     try:
         root = SafeET.fromstring(body)
     except (SafeET.ParseError, DefusedXmlException) as exc:
@@ -174,12 +178,11 @@ def merge(merged: dict[int, Message], msg: Message) -> None:
 # --- what is new, and what it cites -----------------------------------------------------------------------------
 
 def is_new(msg: Message, state: dict, first_run_from: date) -> bool:
-    if str(state.get("message") or "").isdigit():
+    """Numbered above the last run's message; with no message, published on or after its date (else the first-run
+    start).  The state file's values were checked when it was loaded (``state.load_state``)."""
+    if state.get("message"):
         return msg.number > int(state["message"])
-    try:
-        since = date.fromisoformat(state["date"])
-    except (KeyError, TypeError, ValueError):
-        since = first_run_from
+    since = date.fromisoformat(state["date"]) if state.get("date") else first_run_from
     return msg.published is None or msg.published >= since
 
 
@@ -238,14 +241,16 @@ def partial_error(failed, state: dict) -> SourceError:
                                         "both feeds again from there (messages listed now may be listed again)")
 
 
-def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failed) -> dict:
-    """The newest message seen (when both feeds answered; else the last run's), and the counts of this run."""
+def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failed, since: date) -> dict:
+    """The newest message seen (when both feeds answered; else the last run's), and the counts of this run.
+    A run that saw no message and had none keeps the date it read from (the next run starts there too)."""
     known = int(state["message"]) if str(state.get("message") or "").isdigit() else 0
     top = max(messages, default=0)
     if top > known and not failed:
         out = {"message": str(top), "date": messages[top].published.isoformat() if messages[top].published else ""}
     else:
-        out = {"message": str(state.get("message") or ""), "date": str(state.get("date") or "")}
+        out = {"message": str(state.get("message") or ""),
+               "date": str(state.get("date") or ("" if known else since.isoformat()))}
     out.update({"new": str(new), "flagged": str(flagged)})
     if failed:
         out["note"] = "not advanced: " + "; ".join(map(feed_failure, failed))
@@ -255,9 +260,10 @@ def checked_through(messages: dict[int, Message], state: dict, new: int, flagged
 def run(ctx: SyncContext) -> SourceResult:
     state, before = dict(ctx.since.get(SOURCE) or {}), ctx.fetcher.requests
     messages, failed = read_feeds(ctx)
-    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, ctx.start or ctx.tables.as_of)]
+    first_run_from = ctx.start or ctx.tables.as_of
+    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, first_run_from)]
     budget = fedreg.TextBudget(MAX_BULLETINS)
     findings = [f for f in (message_finding(ctx, m, budget) for m in new) if f]
-    through = checked_through(messages, state, len(new), len(findings), failed)
+    through = checked_through(messages, state, len(new), len(findings), failed, first_run_from)
     return SourceResult(SOURCE, findings, error=partial_error(failed, state) if failed else None,
                         checked_through=through, requests=ctx.fetcher.requests - before)

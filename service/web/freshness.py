@@ -3,8 +3,9 @@
 Every JSON body gets ``as_of`` and ``age_days`` right after
 ``tables_version`` (:func:`stamp`); every response, JSON or not, carries
 the headers ``X-Tables-As-Of``, ``X-Tables-Age-Days`` and
-``X-Tables-Stale`` beside ``X-Tables-Version`` (:func:`headers`), and an HTML
-table ends with a paragraph naming them.  Tables older than the limit make
+``X-Tables-Stale`` beside ``X-Tables-Version`` (:func:`headers`); a CSV, TSV or
+HTML table has them on its first row (:func:`cells`), and an HTML table ends
+with a paragraph naming them.  Tables older than the limit make
 every answer carry the warning (``warnings``, ``X-Tables-Warning``).
 
 Configuration (``create_app(config=...)``):
@@ -62,6 +63,13 @@ def headers(fresh: model.Freshness) -> dict[str, str]:
     if fresh.warning:
         out[WARNING_HEADER] = fresh.warning
     return out
+
+
+def cells() -> dict:
+    """The stamp as a table's first-row cells (``tables_version``, ``as_of``, ``age_days``)."""
+    fresh = current()
+    return {"tables_version": current_app.config["TABLES"].version, "as_of": fresh.as_of.isoformat(),
+            "age_days": fresh.age_days}
 
 
 def footer() -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 from urllib3.util.retry import Retry
-from sync_server import SourceServer
 from sync_usitc_data import fast_retries, find, run_options, schedule_rows, serve_usitc
 
 from service.cli import main
@@ -25,19 +24,6 @@ from service.sync.http import NOT_MODIFIED, Fetcher
 from service.sync.state import load_state
 from service.sync.hts_edit import EditError, apply_line_rate
 from service.sync.run import EXIT_BREAKER, EXIT_FINDINGS, EXIT_PARTIAL, last_seen, run_sync, verified_seeds
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SourceServer() as running:
-        yield running
-
-
-@pytest.fixture
-def srv(server):
-    server.routes.answers.clear()
-    server.routes.requests.clear()
-    return server
 
 
 def fake_register(ctx):

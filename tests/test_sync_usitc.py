@@ -3,9 +3,7 @@ import json
 import shutil
 from datetime import date
 
-import pytest
 from conftest import layer
-from sync_server import SourceServer
 from sync_usitc_data import (RELEASE_DAY, find, new_release, recorded, run_options, schedule_rows,
                              serve_usitc)
 
@@ -16,20 +14,6 @@ from service.sync.run import EXIT_FINDINGS, EXIT_NOTHING, EXIT_PARTIAL, run_sync
 from service.tables.load import load_tables
 
 LI_ION = ("8507600010", "8507600030", "8507600090")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SourceServer() as running:
-        yield running
-
-
-@pytest.fixture
-def srv(server):
-    """The module's loopback server, its routes and request log emptied for each test."""
-    server.routes.answers.clear()
-    server.routes.requests.clear()
-    return server
 
 
 def sync(srv, tmp_path, tables, **kw):

@@ -52,6 +52,7 @@ def run(ctx: SyncContext) -> SourceResult:
     before = (ctx.fetcher.requests, ctx.fetcher.not_modified)
     start = min(w.last_day for w in wanted.values()) - LOOKBACK
     url = h10_url(ctx.base("h10"), start, ctx.today)
+    result.read_from = {"h10_from": start.isoformat()}
     try:
         published = parse_h10(ctx.fetcher.get_text(SOURCE, url), url)
     except SourceError as exc:

@@ -173,8 +173,8 @@ def _report(tables: Tables, ctx: SyncContext, results, breaker: dict, state: dic
     for r in results:
         doc = r.doc()
         prev = ctx.since.get(r.source)    # the last run's state, or on a first run what meta.yaml seeds
-        sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc,
-                        "since": dict(prev) if prev else {"start": ctx.start.isoformat()}})
+        since = dict(r.read_from) or (dict(prev) if prev else {"start": ctx.start.isoformat()})
+        sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc, "since": since})
     table_doc = {"directory": str(tables.directory), "version": tables.version, "as_of": tables.as_of.isoformat(),
                  "age_days": (today - tables.as_of).days, "verified_against": ctx.verified or None,
                  "covered_lines": len(ctx.coverage.lines), "covered_headings": len(ctx.coverage.headings)}

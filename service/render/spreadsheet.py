@@ -21,12 +21,9 @@ Query, Excel web queries and Google Sheets ``IMPORTDATA``/``IMPORTHTML``:
   (OWASP ASVS 5.0, 1.2.10).  Number, date and code columns are not touched;
 * an error is a table too (``error`` columns), so a connector that shows
   only cells can show the reason;
-* the tables' stamp (version, as-of date, age in days) is never a row: it is
-  in the appended ``tables_version``, ``as_of`` and ``age_days`` columns,
-  filled on the table's first row only (:func:`stamp_first_row`, by the web
-  layer, which knows today's date), like the other document-level cells; the
-  web layer also sends it in headers, and HTML adds it as a paragraph after
-  the table.  The health and error forms carry those columns of their own.
+* the tables' stamp (version, as-of date, age in days) is never a row: it is in
+  the appended ``tables_version``, ``as_of``, ``age_days`` columns of the first
+  row (health and error: their own columns), in headers, and after an HTML table.
 
 Plain Python: the web layer picks the format and sets the headers.
 """
@@ -119,19 +116,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                    "interest_to:date assumptions warnings source_rows status error"),
 }
 
-# Appended (issue 13) to every form without them: the tables' stamp, on the first row only (stamp_first_row).
+# Appended (issue 13) to every form without them: the tables' stamp, on the first row only
+# (service.render.freshness.stamp_first_row).
 STAMP_COLUMNS = _cols("tables_version as_of:date age_days:number")
 COLUMNS.update({name: columns + STAMP_COLUMNS for name, columns in COLUMNS.items()
                 if "tables_version" not in {c.name for c in columns}})
-
-
-def stamp_first_row(rows: list[dict], stamp: dict) -> list[dict]:
-    """``rows`` with the tables' stamp (``tables_version``, ``as_of``, ``age_days``) on the first row, so a column
-    sum counts it once; rows that carry a stamp of their own (the health and error forms) are left as they are.
-    The rows themselves are not changed."""
-    if not rows or any("tables_version" in row for row in rows):
-        return rows
-    return [{**rows[0], **stamp}, *rows[1:]]
 
 
 def neutralise(text: str) -> str:

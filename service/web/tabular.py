@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from service.render import spreadsheet
-from service.web.freshness import cells, footer
+from service.web.freshness import footer, stamp_rows
 
 SUFFIXES = tuple("." + f for f in spreadsheet.FORMATS)
 TABULAR = ("csv", "tsv", "html")
@@ -24,7 +24,7 @@ def split_suffix(text: str) -> tuple[str, str | None]:
 
 def tabular(fmt: str, resource: str, rows: list[dict], title: str = "", status: int = 200) -> Response:
     """Rows as a CSV/TSV/HTML response with its media type; the tables' stamp on the first row."""
-    rows = spreadsheet.stamp_first_row(rows, cells())
+    rows = stamp_rows(rows)
     response = Response(spreadsheet.render(fmt, resource, rows, title=title, footer=footer()), status=status)
     response.headers["Content-Type"] = spreadsheet.MEDIA_TYPES[fmt]
     if fmt in ("csv", "tsv"):

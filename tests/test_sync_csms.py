@@ -167,6 +167,13 @@ def test_widget_answer_without_the_update_array_is_refused(tables, cov, server):
     assert "no GDWidgets[...].update([...]) array" in result.error.reason
 
 
+def test_a_widget_list_without_bulletins_is_refused_not_read_as_no_messages(tables, cov, server):
+    server.routes.route(f"{WIDGET}/0.json", '["a", "b"]', content_type="application/json")
+    result = csms.run(context(tables, cov, server, SEEN))
+    assert not result.ok and "holds no bulletin" in result.error.reason
+    assert result.checked_through["message"] == SEEN["csms"]["message"]
+
+
 def test_rss_with_an_entity_declaration_is_refused(tables, cov, server):
     bomb = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
             '<rss version="2.0"><channel><title>&b;</title></channel></rss>')

@@ -106,6 +106,8 @@ def widget_items(url: str, body: str) -> list:
         raise SourceError(SOURCE, url, f"the widget's array is not JSON: {exc}") from None
     if not isinstance(items, list):
         raise SourceError(SOURCE, url, "the widget's update(...) argument is not a list")
+    if items and not any(isinstance(i, dict) and "subject" in i for i in items):
+        raise SourceError(SOURCE, url, "the widget's list holds no bulletin (no object with a 'subject')")
     return items
 
 

@@ -163,3 +163,20 @@ def tariff_stack_executable() -> str:
     found = str(local) if local.exists() else shutil.which("tariff-stack")
     assert found, "tariff-stack is not installed"
     return found
+
+
+@pytest.fixture(scope="module")
+def sync_loopback():
+    """A loopback server of recorded source answers (``sync_server``), one per sync test module."""
+    from sync_server import SourceServer
+
+    with SourceServer() as running:
+        yield running
+
+
+@pytest.fixture
+def srv(sync_loopback):
+    """The module's loopback server, its routes and request log emptied for each test."""
+    sync_loopback.routes.answers.clear()
+    sync_loopback.routes.requests.clear()
+    return sync_loopback

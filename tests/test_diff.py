@@ -180,6 +180,22 @@ def test_identical_sets_have_no_differences(tmp_path):
     assert "0 changed" in render_diff(result.doc()).splitlines()[0]
 
 
+def test_two_different_sets_under_one_version_are_warned_about(changed_pair, tmp_path):
+    old, new = changed_pair
+    assert old.version == new.version                             # the copy kept the shipped meta.yaml
+    doc = _diff(changed_pair, hts=[LINE], origins=["CN"]).doc()
+    [warning] = doc["warnings"]
+    assert f"both sets carry version {new.version} but {doc['changed']:,} quotes differ" in warning
+    assert f"warning: {warning}" in render_diff(doc).splitlines()[3]      # after the summary and the two sets
+    bumped = _copy(tmp_path, "bumped")
+    _change_column1(bumped)
+    _edit(bumped, "meta.yaml", f'version: "{new.version}"', f'version: "{new.version[:-1]}9"')
+    _edit(bumped, "CHANGELOG.md", "## ", f"## {new.version[:-1]}9\n\n### Changes to future dates\n\nA test.\n\n"
+                                         "### Corrections to past dates\n\nNone.\n\n## ")
+    assert _diff((old, load_tables(bumped)), hts=[LINE], origins=["CN"]).doc()["warnings"] == []
+    assert diff_dirs(SHIPPED, _copy(tmp_path, "same"), hts=["8507.80"]).doc()["warnings"] == []   # same set
+
+
 def _drop_verified_against(root: Path) -> None:
     meta = root / "meta.yaml"
     text = meta.read_text(encoding="utf-8")
@@ -273,7 +289,7 @@ def _check_figure(figure: dict) -> None:
 
 def check_shape(doc: dict) -> None:
     assert set(doc) == {"old", "new", "value", "lines", "origins", "dates", "compared", "quoted", "changed",
-                        "by_period", "by_program", "changes"}
+                        "by_period", "by_program", "warnings", "changes"}
     assert sum(doc["by_period"].values()) == doc["changed"]
     for side in ("old", "new"):
         assert set(doc[side]) == {"directory", "version", "as_of", "coverage_from"}

@@ -282,6 +282,47 @@ def test_tabular_forms_carry_the_stamp_in_headers_and_stay_safe_to_sum(client_on
     assert rows[0]["warnings"].endswith(doc["warnings"][-1]) and doc["warnings"][-1].startswith(stale_text(40, 30))
 
 
+TABULAR_GETS = [g for g in GETS if g != "/healthz"]
+TABULAR_POSTS = POSTS + [("/v1/audit", None)]
+
+
+def _stamp_in_body(tables, rows, age):
+    """The stamp is on the first row only: the last three columns, so SUM(age_days) counts it once."""
+    assert list(rows[0])[-3:] == ["tables_version", "as_of", "age_days"]
+    assert (rows[0]["tables_version"], rows[0]["as_of"], rows[0]["age_days"]) == \
+        (tables.version, AS_OF.isoformat(), str(age))
+    assert all((r["tables_version"], r["as_of"], r["age_days"]) == ("", "", "") for r in rows[1:])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "html"])
+@pytest.mark.parametrize("path", TABULAR_GETS)
+def test_every_get_table_has_the_stamp_on_its_first_row(client_on, tables, path, fmt):
+    sep = "&" if "?" in path else "?"
+    r = client_on(AS_OF + 5 * DAY).get(f"{path}{sep}format={fmt}")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    rows = parse_table(fmt, r.get_data(as_text=True))
+    assert rows, path
+    _stamp_in_body(tables, rows, 5)
+
+
+@pytest.mark.parametrize("path, body", TABULAR_POSTS, ids=[p for p, _ in TABULAR_POSTS])
+def test_every_post_table_has_the_stamp_on_its_first_row(client_on, tables, path, body):
+    r = client_on(AS_OF + 5 * DAY).post(f"{path}.csv", json=body if body is not None else example(path))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    rows = parse_table("csv", r.get_data(as_text=True))
+    assert rows, path
+    _stamp_in_body(tables, rows, 5)
+
+
+def test_the_stamp_columns_follow_the_health_and_error_forms(client_on, tables):
+    health = parse_table("csv", client_on(AS_OF + 5 * DAY).get("/healthz.csv").get_data(as_text=True))
+    error = parse_table("csv", client_on(AS_OF + 5 * DAY).get(
+        url("/v1/duty.csv", **{**DUTY, "hts": "9999.99.99.99"})).get_data(as_text=True))
+    for rows in (health, error):             # their own columns, once each, on every row
+        assert list(rows[0]).count("as_of") == 1 and rows[-1]["tables_version"] == tables.version
+        assert rows[-1]["age_days"] == "5"
+
+
 def test_the_html_footer_names_version_as_of_and_age(client_on, tables):
     text = client_on(AS_OF + 2 * DAY).get("/v1/measures.html?program=section_232").get_data(as_text=True)
     footer = text[text.index('<p id="tables">'):]

@@ -146,6 +146,34 @@ def test_a_date_neither_daily_nor_monthly_rates_cover_is_an_error_naming_fx_rate
     assert convert(table, "CNY", "2026-03-02", {"CNY": Decimal("7.2")}).source == "caller"
 
 
+def test_a_known_quarterly_rate_without_the_days_rate_is_not_used_and_the_reason_is_said(tmp_path):
+    """19 CFR 159.34(b)(2): the quarterly rate holds only if the day's certified rate is within 5% of it."""
+    table = read(tmp_path, currency("CNY", "quarterly", quarter("7.1000", "7.1100"), "2025-12-29", "2026-01-12",
+                                    monthly=MONTHLY))
+    conv = convert(table, "CNY", "2026-02-10")                 # past the daily rows; 2026-Q1's first rate is known
+    assert conv.rate_source == fx.APPROXIMATION and conv.rate == Decimal("7.0000")
+    reason = ("the quarterly rate 7.1000 CNY per USD (H10/H10/TEST, 2026-01-02) is in the tables, but the certified "
+              "daily rate of 2026-02-10 is not")
+    assert conv.check.startswith(reason) and "5 percent test of 19 CFR 159.34(b)(2) cannot be made" in conv.check
+    assert reason in conv.assumption(date(2026, 2, 10))
+    with pytest.raises(InputError) as exc:                     # no monthly row either: refused, with the reason
+        convert(table, "CNY", "2026-03-02")
+    assert "the quarterly rate 7.1000 CNY per USD" in exc.value.errors["fx_rates.CNY"][0]
+    assert "cannot be made" in exc.value.errors["fx_rates.CNY"][0]
+    daily = read(tmp_path, currency("KRW", "daily", quarter("1400.0000", "1410.0000"), "2025-12-29", "2026-01-12",
+                                    monthly=MONTHLY))
+    assert convert(daily, "KRW", "2026-02-10").check is None   # a daily currency has no quarterly rate to weigh
+
+
+def test_the_shipped_tables_say_why_a_known_quarterly_rate_is_not_used(tables):
+    eur = fx.conversion(tables.fx, "EUR", date(2026, 3, 10), {})
+    assert eur.rate_source == fx.APPROXIMATION
+    assert "the quarterly rate 1.1738 USD per EUR" in eur.check and "2026-03-10 is not" in eur.check
+    with pytest.raises(InputError) as exc:
+        fx.conversion(tables.fx, "CNY", date(2026, 9, 28), {})
+    assert "the quarterly rate 6.7942 CNY per USD" in exc.value.errors["fx_rates.CNY"][0]
+
+
 def test_a_usd_per_unit_figure_multiplies_exactly(tmp_path):
     weeks = [("2026-01-05", "1.0850 1.0850 1.0850 1.0850 1.0850")]
     table = read(tmp_path, currency("EUR", "daily", weeks, "2026-01-05", "2026-01-12", quote="usd_per_unit"))

@@ -321,7 +321,7 @@ def test_price_csv_file(tmp_path):
     assert code == 1   # one line in the example is deliberately not covered
     assert rows[0].startswith("po,hts,origin,entry_date,value")
     assert rows[0].endswith("hts_priced,description,customs_value,total_duty,effective_rate,currency,headings,"
-                            "status,error")
+                            "status,error,tables_version,tables_as_of")
     assert ",48400.00,0.484,USD," in rows[1]
     assert ",not_covered,HTS 9999.99.99 is not covered" in rows[-1]
 

@@ -28,7 +28,8 @@ ROWS = [["PO-1", "8507.60.00.20", "CN", "2026-01-15", "100000", "Café cells –
 # the same rows with the first line's currency column in USD (lower case: kept as written, read as USD)
 ROWS_USD = [ROWS[0][:8] + ["usd"] + ROWS[0][9:]] + ROWS[1:]
 ADDED = ["assumptions", "warnings", "hts_priced", "priced_description", "priced_customs_value", "total_duty",
-         "effective_rate", "priced_currency", "headings", "priced_status", "priced_error"]
+         "effective_rate", "priced_currency", "headings", "priced_status", "priced_error", "tables_version",
+         "tables_as_of"]
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +94,7 @@ def test_utf16_unicode_text_is_read(tmp_path, capsys):
     assert "tab-separated text, UTF-16 with BOM" in err
     assert out.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-16"), newline=""), delimiter="\t"))
-    assert [r[:10] for r in rows[1:]] == ROWS_USD and rows[1][-2] == "ok"
+    assert [r[:10] for r in rows[1:]] == ROWS_USD and rows[1][-4] == "ok"          # status, error, then the stamp
 
 
 def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused_in_one_line(tmp_path, capsys):
@@ -242,8 +243,8 @@ def test_duplicate_unnamed_and_extra_cells_are_all_kept(tmp_path, capsys):
     assert rows[0][:9] == ["hts", "origin", "entry_date", "value", "note", "note", "", "", "assumptions"]
     assert rows[1][:8] == ["8507.60.00.20", "CN", "2026-01-15", "100000", "a", "b", "c", "EXTRA"]
     assert rows[2][:8] == ["8507.60.00.20", "CN", "2026-01-15", "100000", "", "", "", ""]
-    assert (rows[1][-2], rows[2][-2]) == ("error", "ok")
-    assert "more cells than the header" in rows[1][-1]
+    assert (rows[1][-4], rows[2][-4]) == ("error", "ok")              # status, error, then the stamp
+    assert "more cells than the header" in rows[1][-3]
 
 
 # ------------------------------------------------------------ rows
@@ -482,3 +483,15 @@ def test_a_near_miss_column_name_is_reported_not_silently_dropped(tmp_path, caps
     assert "column 'steel_content' not read: did you mean steel_content_value?" in row["warnings"]
     assert "claim 9903.99.99 not applied" in row["warnings"]
     assert "7326.90.86.88" in row["headings"].split()        # every number filed, the HTS number too
+
+
+def test_every_priced_row_names_the_tables_that_priced_it(tmp_path, capsys, tables):
+    source = write_text(tmp_path / "lines.csv", [HEADER, *ROWS, [""] * len(HEADER), ROWS[0]])
+    out = tmp_path / "priced.csv"
+    run(capsys, source, "-o", out)
+    rows = rows_of(out, "utf-8-sig")
+    assert rows[0][-2:] == ["tables_version", "tables_as_of"]
+    assert [r[:len(HEADER)] for r in rows[1:]] == [*ROWS, [""] * len(HEADER), ROWS[0]]    # the user's cells kept
+    stamped = [r for r in rows[1:] if any(r[:len(HEADER)])]
+    assert stamped and all(r[-2:] == [tables.version, tables.as_of.isoformat()] for r in stamped)
+    assert rows[4][-2:] == ["", ""]                                # an empty row between lines stays unpriced

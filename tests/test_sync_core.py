@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -12,34 +13,24 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from sync_server import SourceServer
-from sync_usitc_data import find, run_options, schedule_rows, serve_usitc
+from urllib3.util.retry import Retry
+from sync_usitc_data import fast_retries, find, run_options, schedule_rows, serve_usitc
 
+from service.cli import main
 from service.sync import run as runmod
 from service.sync.apply import apply_findings
-from service.sync.findings import Finding, SourceResult, Touches
+from service.sync.findings import Finding, SourceError, SourceResult, Touches
+from service.sync.http import NOT_MODIFIED, Fetcher
+from service.sync.state import load_state
 from service.sync.hts_edit import EditError, apply_line_rate
 from service.sync.run import EXIT_BREAKER, EXIT_FINDINGS, EXIT_PARTIAL, last_seen, run_sync, verified_seeds
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SourceServer() as running:
-        yield running
-
-
-@pytest.fixture
-def srv(server):
-    server.routes.answers.clear()
-    server.routes.requests.clear()
-    return server
 
 
 def fake_register(ctx):
     """A second source for the orchestration tests: one Federal-Register-like document list."""
     url = ctx.base("federal_register") + "/documents.json"
     docs = ctx.fetcher.get_json("federal_register", url, conditional=True)
-    result = SourceResult("federal_register", checked_through={"publication_date": "2026-11-27"})
+    result = SourceResult("federal_register", checked_through={"through": "2026-11-27"})
     for doc in docs or []:
         result.findings.append(Finding("federal_register", "notice", "review", doc["title"], doc["html_url"],
                                        touches=Touches(hts=("85076000",))))
@@ -82,7 +73,8 @@ def test_a_failing_source_gives_a_partial_report_and_keeps_its_state(srv, tmp_pa
     after = state_of(tmp_path)
     assert after["sources"]["federal_register"] == before["sources"]["federal_register"]
     fr_url = srv.url("/fr/documents.json")
-    assert after["validators"][fr_url] == before["validators"][fr_url] == {"etag": '"fr1"', "last_modified": None}
+    kept = {fr_url: {"etag": '"fr1"', "last_modified": None}}
+    assert after["validators"]["federal_register"] == before["validators"]["federal_register"] == kept
     assert any("federal_register: failed: HTTP 500" in line for line in lines)
 
 
@@ -160,6 +152,105 @@ def test_tables_without_verified_against_have_no_seeds(tables):
 def test_unknown_source_is_refused():
     with pytest.raises(ValueError, match="unknown source nope; known: usitc"):
         runmod.select_sources(("nope",))
+
+
+# -- the state file -------------------------------------------------------------------------------
+
+BAD_STATES = [
+    ('[]', "sync state must be a JSON object"),
+    ('{"sources": []}', "sources must be an object"),
+    ('{"sources": {"usitc": []}}', "sources.usitc must be an object"),
+    ('{"sources": {"usitc": {"checked_through": "abc"}}}', "sources.usitc.checked_through must be an object of strings"),
+    ('{"sources": {"csms": {"checked_through": {"message": 5}}}}',
+     "sources.csms.checked_through must be an object of strings"),
+    ('{"validators": "xyz"}', "validators must be an object"),
+    ('{"validators": {"usitc": {"http://x/currentRelease": "abc"}}}',
+     "validators.usitc.http://x/currentRelease must be an object {etag, last_modified}"),
+    ('{"sources": {"federal_register": {"checked_through": {"through": "2026-13-45"}}}}',
+     "sources.federal_register.checked_through.through '2026-13-45' is not a date YYYY-MM-DD"),
+    ('{"sources": {"csms": {"checked_through": {"message": "abc", "date": "2026-11-01"}}}}',
+     "sources.csms.checked_through.message 'abc' is not a message number or empty"),
+    ('{"sources": {"csms": {"checked_through": {"message": "", "date": "11/01/2026"}}}}',
+     "sources.csms.checked_through.date '11/01/2026' is not a date YYYY-MM-DD or empty"),
+    ('{"sources": {"adcvd": {"checked_through": {"document": "2026-1"}}}}',
+     "sources.adcvd.checked_through.through is missing (the source reads a date YYYY-MM-DD from it)"),
+]
+
+
+@pytest.mark.parametrize("content, reason", BAD_STATES)
+def test_a_bad_state_file_is_refused_naming_the_file_and_the_key(tmp_path, content, reason):
+    path = tmp_path / "state.json"
+    path.write_text(content)
+    with pytest.raises(ValueError) as err:
+        load_state(path, runmod.STATE_FORMATS)
+    assert str(err.value).startswith(f"{path}: {reason}")
+    assert "start afresh" in str(err.value)
+
+
+def test_the_cli_refuses_a_bad_state_file_with_exit_2_and_no_traceback(tmp_path, capsys):
+    path = tmp_path / "state.json"
+    path.write_text('{"sources": {"federal_register": {"checked_through": {"through": "2026-13-45"}}}}')
+    code = main(["sync", "--state", str(path), "--only", "federal_register", "--out", str(tmp_path / "out"),
+                 "--today", "2026-11-30"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"{path}: sources.federal_register.checked_through.through '2026-13-45' is not a date" in err
+    assert not (tmp_path / "out").exists()             # refused before any request
+
+
+def test_state_values_the_sources_wrote_load_back(tmp_path):
+    path = tmp_path / "state.json"
+    good = {"sources": {"usitc": {"checked_through": {"release": "2026HTSRev21", "date": "2026-10-07",
+                                                      "ch99_mentions": ""}},
+                        "csms": {"checked_through": {"message": "", "date": "2026-11-28", "new": "0"}},
+                        "fx": {"checked_through": {}}, "elsewhere": {"checked_through": {"x": "y"}}},
+            "validators": {"usitc": {"http://x/currentRelease": {"etag": '"a"', "last_modified": None}}}}
+    path.write_text(json.dumps(good))
+    assert load_state(path, runmod.STATE_FORMATS) == good
+
+
+def test_validators_of_the_earlier_layout_are_dropped(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"sources": {}, "validators": {
+        "https://hts.usitc.gov/reststop/currentRelease": {"etag": '"a"', "last_modified": None}}}))
+    assert load_state(path, runmod.STATE_FORMATS)["validators"] == {}
+
+
+def test_validators_are_kept_per_source(srv):
+    """Two sources asking for one URL: the second must not get a 304 on the validator the first just earned."""
+    srv.routes.route("/fr/documents.json", "[]", headers={"ETag": '"v1"'})
+    url = srv.url("/fr/documents.json")
+    fetcher = Fetcher(retries=fast_retries())
+    assert fetcher.get_json("federal_register", url, conditional=True) == []
+    assert fetcher.get_json("adcvd", url, conditional=True) == []                     # not NOT_MODIFIED
+    assert fetcher.get_json("federal_register", url, conditional=True) is NOT_MODIFIED
+    sent = [h.get("If-None-Match") for p, h in srv.routes.requests]
+    assert sent == [None, None, '"v1"'] and fetcher.not_modified == 1
+    assert set(fetcher.kept) == {"federal_register", "adcvd"}
+
+
+def test_a_304_to_a_request_without_validators_is_an_error(srv):
+    srv.routes.route("/fr/documents.json", "", status=304)
+    with pytest.raises(SourceError, match="HTTP 304"):
+        Fetcher(retries=fast_retries()).get_json("federal_register", srv.url("/fr/documents.json"), conditional=True)
+
+
+def test_no_answer_and_a_refused_connection_are_said_in_one_short_line():
+    with socket.socket() as silent:                     # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/documents.json"
+        fetcher = Fetcher(retries=Retry(total=1, connect=1, read=1, backoff_factor=0), timeout=(2, 0.2))
+        with pytest.raises(SourceError) as err:
+            fetcher.get_json("federal_register", url)
+    assert err.value.reason == "timed out after 0.2 s waiting for the answer (2 attempts)" and err.value.url == url
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]                  # bound, never listening: refused
+        with pytest.raises(SourceError) as err:
+            Fetcher(retries=Retry(total=0), timeout=(2, 2)).get_json("usitc", f"http://127.0.0.1:{port}/x")
+    assert err.value.reason.startswith("could not connect: ") and "refused" in err.value.reason
+    assert "HTTPConnectionPool" not in err.value.reason and len(err.value.reason) < 80
 
 
 # -- the draft applier ----------------------------------------------------------------------------

@@ -65,6 +65,27 @@ def by_url_part(findings, part):
     return [f for f in findings if part in f.url]
 
 
+def test_an_unchanged_query_answers_304_and_nothing_is_new(tables, cov, server):
+    """The first page is conditional once the last run read every page; the validators are the source's own."""
+    server.routes.fixture("/fr/api/v1/documents.json", "federal_register/documents_page1.json",
+                          headers={"ETag": '"page1"'})
+    first = fedreg.run(context(tables, cov, server, {"federal_register": SINCE}))
+    ctx = context(tables, cov, server, {"federal_register": first.checked_through})
+    second = fedreg.run(ctx)                  # a new 'since' (the newest day read): a new URL, asked unconditionally
+    assert "note" not in first.checked_through and ctx.fetcher.not_modified == 0
+    third_ctx = context(tables, cov, server, {"federal_register": second.checked_through})
+    third_ctx.fetcher.validators = dict(ctx.fetcher.kept)
+    server.routes.requests.clear()
+    third = fedreg.run(third_ctx)
+    assert third_ctx.fetcher.not_modified == 1 and len(server.routes.requests) == 1
+    assert server.routes.requests[0][1]["If-None-Match"] == '"page1"'
+    assert third.findings == [] and third.checked_through == second.checked_through
+    other = context(tables, cov, server, {"adcvd": second.checked_through})
+    other.fetcher.validators = dict(ctx.fetcher.kept)
+    adcvd.run(other)                           # adcvd's own query: never answered with fedreg's validators
+    assert other.fetcher.not_modified == 0
+
+
 # --- the Federal Register source --------------------------------------------------------------------------------
 
 def test_request_carries_the_repeated_array_params_and_the_since_date(tables, cov, server):

@@ -100,6 +100,7 @@ def test_new_h10_days_give_a_change_finding_with_a_draft(cut_tables, server):
     # The request: the package, as CSV, from 14 days before the earliest table end to today.
     [(path, _headers)] = server.routes.requests
     assert path.startswith(H10_PATH + "?") and "filetype=csv" in path and "to=09%2F28%2F2026" in path
+    assert "from=12%2F19%2F2025" in path and result.read_from == {"h10_from": "2025-12-19"}   # EUR 01-02 less 14 d
 
 
 def test_the_draft_yaml_is_the_tables_week_layout(cut_tables, server):

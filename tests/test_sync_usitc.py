@@ -3,9 +3,7 @@ import json
 import shutil
 from datetime import date
 
-import pytest
 from conftest import layer
-from sync_server import SourceServer
 from sync_usitc_data import (RELEASE_DAY, find, new_release, recorded, run_options, schedule_rows,
                              serve_usitc)
 
@@ -16,20 +14,6 @@ from service.sync.run import EXIT_FINDINGS, EXIT_NOTHING, EXIT_PARTIAL, run_sync
 from service.tables.load import load_tables
 
 LI_ION = ("8507600010", "8507600030", "8507600090")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SourceServer() as running:
-        yield running
-
-
-@pytest.fixture
-def srv(server):
-    """The module's loopback server, its routes and request log emptied for each test."""
-    server.routes.answers.clear()
-    server.routes.requests.clear()
-    return server
 
 
 def sync(srv, tmp_path, tables, **kw):
@@ -238,3 +222,31 @@ def test_recorded_fixtures_keep_the_real_field_names():
             "footnotes", "quotaQuantity", "additionalDuties"} <= set(row)
     item = recorded("releaseList.json")[0]
     assert {"name", "description", "date", "title", "status", "releaseStartDate"} <= set(item)
+
+
+def test_a_null_release_list_is_an_unknown_shape_not_the_last_runs_answer(srv, tmp_path, tables):
+    """A 200 answer ``null`` must not read as a 304: the new release would get the old release's date."""
+    serve_usitc(srv.routes, tables)
+    sync(srv, tmp_path, tables)                                   # the state records 2026HTSRev21 of 2026-10-07
+    serve_usitc(srv.routes, tables, release=new_release("2026HTSRev22", "11/20/2026"))
+    srv.routes.route("/usitc/releaseList", "null")
+    report, doc = sync(srv, tmp_path, tables)
+    [source] = doc["sources"]
+    assert report.exit_code == EXIT_PARTIAL and not source["ok"] and report.findings == []
+    assert "unknown shape" in source["error"]["reason"] and source["error"]["url"].endswith("/releaseList")
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["sources"]["usitc"]["checked_through"]["release"] == "2026HTSRev21"     # not advanced
+
+
+def test_a_null_current_release_is_an_unknown_shape_on_a_first_run_and_later(srv, tmp_path, tables):
+    serve_usitc(srv.routes, tables, headers={"ETag": '"rev21"'})
+    srv.routes.route("/usitc/currentRelease", "null")
+    report, doc = sync(srv, tmp_path, tables)                     # first run: no state, no validators
+    assert report.exit_code == EXIT_PARTIAL
+    assert "unknown shape" in doc["sources"][0]["error"]["reason"]
+    assert "internal error" not in doc["sources"][0]["error"]["reason"]
+    serve_usitc(srv.routes, tables, headers={"ETag": '"rev21"'})
+    sync(srv, tmp_path, tables)                                   # a good run earns the validators
+    srv.routes.route("/usitc/currentRelease", "null", headers={"ETag": '"null"'})
+    report, doc = sync(srv, tmp_path, tables)                     # a conditional request answered 200 null
+    assert report.exit_code == EXIT_PARTIAL and "unknown shape" in doc["sources"][0]["error"]["reason"]

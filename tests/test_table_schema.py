@@ -207,7 +207,7 @@ def test_schema_patterns_are_the_field_readers_patterns():
     assert defs["heading"]["pattern"] == fields._HEADING.pattern
     assert defs["measure"]["properties"]["id"]["pattern"] == measures._LOCAL_ID.pattern
     assert schema("hts")["$defs"]["line"]["properties"]["statistical"]["propertyNames"]["pattern"] == hts._SUFFIX.pattern
-    assert schema("fx")["$defs"]["fx_value"]["properties"]["rate"]["pattern"] == fx._RATE.pattern
+    assert schema("fx")["$defs"]["fx_value"]["properties"]["rate"]["pattern"] == fx.RATE.pattern
     from service.model.programs import SPECIAL_PROGRAM_CODE
     assert defs["special_program_code"]["pattern"] == SPECIAL_PROGRAM_CODE.pattern
     assert schema("countries")["properties"]["groups"]["propertyNames"]["pattern"] == countries._GROUP_NAME.pattern

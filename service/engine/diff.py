@@ -350,8 +350,17 @@ class Diff:
                 "dates": {"count": len(scope.dates), "first": scope.dates[0].isoformat(),
                           "last": scope.dates[-1].isoformat(), "default": scope.default_dates},
                 "compared": self.compared, "quoted": self.quoted, "changed": self.changed,
-                "by_period": self.by_period(), "by_program": self.by_program(),
+                "by_period": self.by_period(), "by_program": self.by_program(), "warnings": self.warnings(),
                 "changes": [c.doc() for c in self.changes]}
+
+    def warnings(self) -> list[str]:
+        """What the reviewer must fix before a release: two different sets under one version."""
+        version = self.new.version
+        if self.old.version != version or not self.changes:
+            return []
+        return [f"both sets carry version {version} but {self.changed:,} quotes differ: a version that names two "
+                "table sets cannot be reviewed; bump meta.yaml 'version' of the new set (YYYY.MM.DD-N, "
+                "tariff_tables/README.md 'Releases') and write its CHANGELOG entry"]
 
 
 def _set_doc(tables) -> dict:

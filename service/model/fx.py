@@ -22,7 +22,18 @@ or certified rate or rates").  Rates come, in order, from:
    date, reported as "not certified (Treasury)".
 
 A currency or date none of these covers is an error naming ``fx_rates``, never
-a silent rate.  Conversion is a named rounding point: the USD amount is rounded
+a silent rate.
+
+A quarterly currency whose quarterly rate is in the tables (the first certified
+day of the export date's quarter is among the daily rows) but whose export date
+is past the last daily row does **not** take that quarterly rate: 19 CFR
+159.34(b)(2) makes the quarterly rate conditional on the export date's own
+certified rate varying from it by less than 5 percent, and without that day's
+figure the test cannot be made (a quarter's rates can move more than 5 percent:
+JPY in 2024-Q3).  The conversion then falls back as above (monthly average,
+Treasury, or an error naming ``fx_rates``) and says why the quarterly rate was
+not used (``check``, the assumption, the error message), so the reviewer knows
+that adding the day's H.10 figure may settle the rate.  Conversion is a named rounding point: the USD amount is rounded
 half-up to the cent; a rate published as USD per unit (the euro) multiplies, so
 the certified figure is used exactly, never a rounded inverse.
 """
@@ -107,7 +118,7 @@ class Conversion:
     rule_citation: str | None = None
     rate_date: date | None = None           # the day whose published figure was used
     published: str | None = None            # the figure as published, with its quote
-    check: str | None = None                # the 5 percent test, in words
+    check: str | None = None                # the 5 percent test, in words (or why it could not be made)
     usd_per_unit: Decimal | None = None     # set when the figure is USD per unit: amount x figure
 
     def to_usd(self, amount: Decimal) -> Decimal:
@@ -138,12 +149,13 @@ class Conversion:
             return (f"{self.currency} converted at {shown}, the {self.rule} rate of the FRBNY-certified H.10 "
                     f"series for export date {export_date} (rate of {self.rate_date}; {self.rule_citation}); "
                     "CBP's certified rate in ACE governs: pass fx_rates to use it")
+        why = f"; {self.check}" if self.check else ""
         if self.rate_source == NOT_CERTIFIED:
             return (f"{self.currency} converted at {shown}, a Treasury reporting rate effective {self.rate_date}: "
-                    "not certified, not for customs valuation without review (19 CFR 159.31); pass fx_rates")
+                    f"not certified, not for customs valuation without review (19 CFR 159.31){why}; pass fx_rates")
         return (f"{self.currency} converted at {shown}, the monthly average of the FRBNY-certified rates for "
                 f"the export month ({export_date}); CBP applies the certified quarterly or daily rate "
-                "(19 CFR 159.34-159.35): pass fx_rates for the exact figure")
+                f"(19 CFR 159.34-159.35){why}: pass fx_rates for the exact figure")
 
 
 def parse_caller_rates(raw) -> dict[str, Decimal]:
@@ -177,10 +189,26 @@ def conversion(table: FxTable | None, currency: str, export_date: date | None,
         raise InputError.field("export_date", f"needed to convert {currency} (19 CFR 159.32: the rate for the date "
                                               "of exportation), or pass fx_rates")
     cur = table.currencies.get(currency) if table else None
-    found = cur and (_certified(cur, export_date) or _monthly(cur, export_date) or _treasury(cur, export_date))
+    certified = cur and _certified(cur, export_date)
+    if certified:
+        return certified
+    found = cur and (_monthly(cur, export_date) or _treasury(cur, export_date))
+    why = cur and quarterly_not_weighable(cur, export_date)
     if not found:
-        raise _not_covered(table, currency, export_date)
-    return found
+        raise _not_covered(table, currency, export_date, why)
+    return replace(found, check=why) if why else found
+
+
+def quarterly_not_weighable(cur: FxCurrency, day: date) -> str | None:
+    """Why a quarterly rate the tables hold is not used for ``day`` (see the module note), else None."""
+    if cur.rule is None or cur.rule.basis != rule.QUARTERLY or not cur.certified or cur.certified.on(day):
+        return None
+    quarterly = cur.certified.first_in_quarter(day)
+    if quarterly is None:
+        return None
+    return (f"the quarterly rate {_published(cur.code, quarterly)} is in the tables, but the certified daily "
+            f"rate of {day} is not (the daily rows end before it), so the 5 percent test of 19 CFR 159.34(b)(2) "
+            "cannot be made and the quarterly rate is not used")
 
 
 def _certified(cur: FxCurrency, day: date) -> Conversion | None:
@@ -247,10 +275,10 @@ def _lowest(*levels: str) -> str:
     return max(levels, key=lambda level: _ORDER.index(level) if level in _ORDER else len(_ORDER))
 
 
-def _not_covered(table: FxTable | None, currency: str, export_date: date) -> InputError:
+def _not_covered(table: FxTable | None, currency: str, export_date: date, why: str | None) -> InputError:
     known = ", ".join(sorted(table.currencies)) if table else "none"
     return InputError.field(f"fx_rates.{currency}",
                             f"the tables have no {currency} rate for export date {export_date}: no certified "
                             f"daily rate and no monthly approximation (tables cover: {known}, with gaps listed "
-                            f"in tariff_tables/fx/README); pass fx_rates.{currency} as units per USD, e.g. the "
-                            "CBP-certified rate")
+                            f"in tariff_tables/fx/README){'; ' + why if why else ''}; pass fx_rates.{currency} as "
+                            "units per USD, e.g. the CBP-certified rate")

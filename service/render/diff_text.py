@@ -14,7 +14,7 @@ def render_diff(doc: dict, limit: int | None = DEFAULT_LIMIT) -> str:
     """The summary, the sets, and up to ``limit`` groups of changes (None or 0: all of them)."""
     groups = _groups(doc["changes"])
     shown = groups[:limit] if limit else groups
-    parts = [summary_line(doc), _sets(doc)]
+    parts = [summary_line(doc), _sets(doc)] + [f"warning: {w}" for w in doc.get("warnings") or ()]
     for hts, origins, changes in shown:
         parts += ["", f"{hts}  {', '.join(origins)}"]
         for lines in changes:

@@ -39,3 +39,13 @@ def stamp_line(version: str, fresh: Freshness) -> str:
 def days(n: int) -> str:
     """``1 day``, ``2 days``."""
     return f"{n} day" if n in (1, -1) else f"{n} days"
+
+
+def stamp_first_row(rows: list[dict], version: str, fresh: Freshness) -> list[dict]:
+    """Spreadsheet rows with the tables' stamp (``tables_version``, ``as_of``, ``age_days``) on the first row, so a
+    column sum counts it once; rows that carry a stamp of their own (the health and error forms) are left as
+    they are.  The rows themselves are not changed."""
+    if not rows or any("tables_version" in row for row in rows):
+        return rows
+    stamp = {"tables_version": version, "as_of": fresh.as_of.isoformat(), "age_days": fresh.age_days}
+    return [{**rows[0], **stamp}, *rows[1:]]

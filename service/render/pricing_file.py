@@ -12,7 +12,9 @@ the same text, or in a workbook the same cell value.
 Output: the input columns, then :data:`RESULT_COLUMNS` (the per-row
 assumptions and warnings of the API's quote, then ``hts_priced, description,
 customs_value, total_duty, effective_rate, currency, headings, status,
-error``).  An added column whose name the input already uses (compared like
+error``, then the tables that priced the row: ``tables_version`` and
+``tables_as_of``, on every row that was read, so a row copied elsewhere keeps
+them).  An added column whose name the input already uses (compared like
 header names) is written as ``priced_<name>`` (``priced_<name>_2``, ... if
 that is taken too), so no input column is ever overwritten.  CSV output
 follows the API's CSV conventions (dotted codes, rates as fractions, plain
@@ -40,7 +42,8 @@ from service.render.tabular_files import (ENCODING_LABELS, AtomicOutput, FilePro
 # (column, kind): text is neutralised in CSV output; number is a Decimal in .xlsx output.
 RESULT_KINDS = (("assumptions", "text"), ("warnings", "text"), ("hts_priced", "code"), ("description", "text"),
                 ("customs_value", "number"), ("total_duty", "number"), ("effective_rate", "number"),
-                ("currency", "text"), ("headings", "code"), ("status", "text"), ("error", "text"))
+                ("currency", "text"), ("headings", "code"), ("status", "text"), ("error", "text"),
+                ("tables_version", "text"), ("tables_as_of", "date"))   # appended (issue 13)
 RESULT_COLUMNS = tuple(name for name, _ in RESULT_KINDS)
 PREFIX = "priced_"
 JOIN = " | "   # between two assumptions (or warnings) in one cell
@@ -269,6 +272,7 @@ def _output_rows(tables, table: Table, hmap: HeaderMap, xlsx: bool, summary: Sum
                     data[name] = text
             result = _BEYOND_HEADER if beyond else _result(tables, data, hmap.unread)
             summary.counts[result["status"]] += 1
+            result = {**result, "tables_version": tables.version, "tables_as_of": tables.as_of.isoformat()}
         if progress is not None:
             progress.update(1)
         added = [result.get(key) for _, key in hmap.outputs]

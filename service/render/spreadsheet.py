@@ -21,8 +21,9 @@ Query, Excel web queries and Google Sheets ``IMPORTDATA``/``IMPORTHTML``:
   (OWASP ASVS 5.0, 1.2.10).  Number, date and code columns are not touched;
 * an error is a table too (``error`` columns), so a connector that shows
   only cells can show the reason;
-* the tables' stamp (version, as-of date, age in days) is never a row: the
-  web layer sends it in headers, HTML adds it as a paragraph after the table.
+* the tables' stamp (version, as-of date, age in days) is never a row: it is in
+  the appended ``tables_version``, ``as_of``, ``age_days`` columns of the first
+  row (health and error: their own columns), in headers, and after an HTML table.
 
 Plain Python: the web layer picks the format and sets the headers.
 """
@@ -114,6 +115,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                    "total_underpaid:number total_unmatched:number total_interest:number audit_date:date "
                    "interest_to:date assumptions warnings source_rows status error"),
 }
+
+# Appended (issue 13) to every form without them: the tables' stamp, on the first row only
+# (service.render.freshness.stamp_first_row).
+STAMP_COLUMNS = _cols("tables_version as_of:date age_days:number")
+COLUMNS.update({name: columns + STAMP_COLUMNS for name, columns in COLUMNS.items()
+                if "tables_version" not in {c.name for c in columns}})
 
 
 def neutralise(text: str) -> str:

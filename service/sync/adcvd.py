@@ -29,6 +29,7 @@ from service.sync.coverage import CASE
 from service.sync.findings import Finding, SourceResult, Touches
 
 SOURCE = "adcvd"
+CHECKED_THROUGH = fedreg.CHECKED_THROUGH
 ITA = ("international-trade-administration",)
 
 # The action part of a notice title (after the product and country) -> (kind, sets cash deposits); first match wins.
@@ -263,7 +264,8 @@ def uncovered_order(ctx, doc, kind: Kind | None, budget) -> list[Finding]:
 def run(ctx: SyncContext) -> SourceResult:
     state = dict(ctx.since.get(SOURCE) or {})
     since, before = fedreg.start_date(ctx, state), ctx.fetcher.requests
-    docs, complete = fedreg.fetch_documents(ctx, SOURCE, since, ITA, extra=[("conditions[type][]", "NOTICE")])
+    docs, complete = fedreg.fetch_documents(ctx, SOURCE, since, ITA, extra=[("conditions[type][]", "NOTICE")],
+                                            state=state)
     docs = fedreg.unseen(docs, state, since)
     budget = fedreg.TextBudget()
     findings = [f for doc in docs for f in notice_findings(ctx, doc, budget)]

@@ -12,7 +12,6 @@ stay with the reviewer: the applier says so and does neither.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +21,7 @@ from service.model.errors import InputError, NotCovered, TableError
 from service.sync.fx_draft import apply_fx_daily
 from service.sync.hts_edit import apply_line_rate
 from service.sync.report import REPORT_VERSION
+from service.sync.util import write_atomic
 from service.tables.load import default_dir, load_tables
 
 # Draft kind -> apply_<edit>(tables_dir, args) -> files changed (relative paths).
@@ -125,12 +125,7 @@ def _check(copy: Path, findings: list[dict], full: bool) -> None:
 def _replace(copy: Path, tables_dir: Path, changed: list[str]) -> None:
     """Each changed file replaced whole (write beside it, then ``os.replace``)."""
     for rel in changed:
-        target = tables_dir / rel
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write((copy / rel).read_bytes())
-        shutil.copymode(target, tmp)
-        os.replace(tmp, target)
+        write_atomic(tables_dir / rel, (copy / rel).read_bytes())
 
 
 def _table_errors(exc: TableError, err) -> None:

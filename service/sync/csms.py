@@ -5,8 +5,12 @@ Two GovDelivery feeds are read and merged by message number: the CSMS widget
 "pub_date": "MM/DD/YYYY HH:MM PM EDT", "href": ...}, ...])``, about the last 100
 messages) and the account RSS feed (``{rss}/feed.rss``, the last ~25 bulletins of
 every topic, of which the titles "CSMS # NNN - ..." are kept).  The source fails
-only when both fail; when one fails the result says so (``checked_through["note"]``
-and an "info" finding) and stays usable.
+when both fail.  When one fails, the messages of the other are reported, but the
+result is partial (``error`` names the failed feed, exit code 3) and the state does
+not advance: a message only the failed feed carries may lie anywhere below the
+newest number seen, so the next run reads both feeds again from the previous
+``message`` (messages reported in the partial run may then be reported again;
+none is lost).
 
 A message is new when its number is above the last run's highest number (on a
 first run: published on or after the tables' as-of date).  Each new message's
@@ -25,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 
 from defusedxml import ElementTree as SafeET
@@ -34,9 +38,12 @@ from defusedxml.common import DefusedXmlException
 from service.sync import fedreg
 from service.sync.context import SyncContext
 from service.sync.findings import Finding, SourceError, SourceResult, Touches
-from service.sync.http import content_type
+from service.sync.http import NOT_MODIFIED, content_type
+from service.sync.state import DATE_OR_EMPTY, NUMBER_OR_EMPTY
+from service.sync.util import us_date
 
 SOURCE = "csms"
+CHECKED_THROUGH = {"message": NUMBER_OR_EMPTY, "date": DATE_OR_EMPTY}   # checked when the state file is loaded
 WIDGET, RSS = "csms_widget", "csms_rss"
 SUBJECT = re.compile(r"^\s*CSMS\s*#\s*(\d{5,10})\s*[-\u2013\u2014:]?\s*(.*)$", re.S)
 JSONP = re.compile(r"\.update\(\s*(\[.*\])\s*\)\s*;?\s*$", re.S)
@@ -61,8 +68,12 @@ class Message:
 # --- the feeds --------------------------------------------------------------------------------------------------
 
 def fetch(ctx: SyncContext, url: str, what: str):
-    """An answer that is not an HTML page (both feeds answer errors with HTML pages)."""
-    resp = ctx.fetcher.get(SOURCE, url)
+    """An answer that is not an HTML page (both feeds answer errors with HTML pages), or None when the feed
+    answered 304 to a conditional request: it is as the last complete run read it, so none of its messages is new
+    (validators are kept only when the source's run was complete, see ``run._new_state``)."""
+    resp = ctx.fetcher.get(SOURCE, url, conditional=True)
+    if resp is NOT_MODIFIED:
+        return None
     head = resp.content[:300].lstrip().lower()
     if content_type(resp) == "text/html" or head.startswith((b"<!doctype html", b"<html")):
         raise SourceError(SOURCE, resp.url, f"answered an HTML page ({content_type(resp) or 'no content type'}), "
@@ -72,12 +83,13 @@ def fetch(ctx: SyncContext, url: str, what: str):
 
 def read_widget(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(WIDGET)}/0.json"
-    items = widget_items(url, fetch(ctx, url, "the widget's JSONP").text)
+    resp = fetch(ctx, url, "the widget's JSONP")
+    items = widget_items(url, resp.text) if resp is not None else []
     out = []
     for item in items:
         found = SUBJECT.match(str(item.get("subject") or "")) if isinstance(item, dict) else None
         if found:
-            out.append(Message(int(found[1]), " ".join(found[2].split()), widget_date(item.get("pub_date")),
+            out.append(Message(int(found[1]), " ".join(found[2].split()), us_date(item.get("pub_date")),
                                canonical(str(item.get("href") or "")), feeds={"widget"}))
     return out
 
@@ -94,19 +106,17 @@ def widget_items(url: str, body: str) -> list:
         raise SourceError(SOURCE, url, f"the widget's array is not JSON: {exc}") from None
     if not isinstance(items, list):
         raise SourceError(SOURCE, url, "the widget's update(...) argument is not a list")
+    if items and not any(isinstance(i, dict) and "subject" in i for i in items):
+        raise SourceError(SOURCE, url, "the widget's list holds no bulletin (no object with a 'subject')")
     return items
-
-
-def widget_date(text) -> date | None:
-    try:
-        return datetime.strptime(str(text).split()[0], "%m/%d/%Y").date()
-    except (ValueError, IndexError):
-        return None
 
 
 def read_rss(ctx: SyncContext) -> list[Message]:
     url = f"{ctx.base(RSS)}/feed.rss"
-    body = fetch(ctx, url, "an RSS feed").content
+    resp = fetch(ctx, url, "an RSS feed")
+    if resp is None:
+        return []
+    body = resp.content
     try:
         root = SafeET.fromstring(body)
     except (SafeET.ParseError, DefusedXmlException) as exc:
@@ -134,21 +144,26 @@ def canonical(href: str) -> str:
     return href.split("?", 1)[0].strip()
 
 
-def read_feeds(ctx: SyncContext) -> tuple[dict[int, Message], list[str]]:
-    """Both feeds merged by number (the widget's fields first), and what failed; both failing is a SourceError."""
-    merged, failures, errors = {}, [], []
+def read_feeds(ctx: SyncContext) -> tuple[dict[int, Message], list[tuple[str, SourceError]]]:
+    """Both feeds merged by number (the widget's fields first), and the feeds that failed (name, error);
+    both failing is a SourceError."""
+    merged, failed = {}, []
     for name, reader in (("widget", read_widget), ("RSS", read_rss)):
         try:
             messages = reader(ctx)
         except SourceError as exc:
-            failures.append(f"{name} feed failed: {exc.reason} ({exc.url})")
-            errors.append(exc)
+            failed.append((name, exc))
             continue
         for msg in messages:
             merge(merged, msg)
-    if len(errors) == 2:
-        raise SourceError(SOURCE, errors[0].url, "both feeds failed: " + "; ".join(failures))
-    return merged, failures
+    if len(failed) == 2:
+        raise SourceError(SOURCE, failed[0][1].url, "both feeds failed: " + "; ".join(map(feed_failure, failed)))
+    return merged, failed
+
+
+def feed_failure(failed: tuple[str, SourceError]) -> str:
+    name, exc = failed
+    return f"{name} feed failed: {exc.reason} ({exc.url})"
 
 
 def merge(merged: dict[int, Message], msg: Message) -> None:
@@ -165,12 +180,11 @@ def merge(merged: dict[int, Message], msg: Message) -> None:
 # --- what is new, and what it cites -----------------------------------------------------------------------------
 
 def is_new(msg: Message, state: dict, first_run_from: date) -> bool:
-    if str(state.get("message") or "").isdigit():
+    """Numbered above the last run's message; with no message, published on or after its date (else the first-run
+    start).  The state file's values were checked when it was loaded (``state.load_state``)."""
+    if state.get("message"):
         return msg.number > int(state["message"])
-    try:
-        since = date.fromisoformat(state["date"])
-    except (KeyError, TypeError, ValueError):
-        since = first_run_from
+    since = date.fromisoformat(state["date"]) if state.get("date") else first_run_from
     return msg.published is None or msg.published >= since
 
 
@@ -218,31 +232,40 @@ def message_finding(ctx: SyncContext, msg: Message, budget: fedreg.TextBudget) -
                    msg.published, None, touches, detail)
 
 
-def failure_finding(ctx: SyncContext, failures: list[str]) -> Finding:
-    return Finding(SOURCE, "feed_failure", "info", "One CSMS feed could not be read; the other was used",
-                   f"{ctx.base(WIDGET)}/0.json", None, None, Touches(), "; ".join(failures))
+def partial_error(failed, state: dict) -> SourceError:
+    """One feed failed: the result is partial and the state stays where the last run left it."""
+    (name, exc), = failed
+    other = "RSS" if name == "widget" else "widget"
+    at = f"message {state['message']}" if str(state.get("message") or "").isdigit() else "where it was"
+    return SourceError(SOURCE, exc.url, f"the {name} feed failed: {exc.reason}; the new messages of the {other} "
+                                        f"feed are listed, but the state stays at {at}: a message only the {name} "
+                                        "feed carries could be below the newest number seen, so the next run reads "
+                                        "both feeds again from there (messages listed now may be listed again)")
 
 
-def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failures) -> dict:
+def checked_through(messages: dict[int, Message], state: dict, new: int, flagged: int, failed, since: date) -> dict:
+    """The newest message seen (when both feeds answered; else the last run's), and the counts of this run.
+    A run that saw no message and had none keeps the date it read from (the next run starts there too)."""
     known = int(state["message"]) if str(state.get("message") or "").isdigit() else 0
     top = max(messages, default=0)
-    if top > known:
+    if top > known and not failed:
         out = {"message": str(top), "date": messages[top].published.isoformat() if messages[top].published else ""}
     else:
-        out = {"message": str(state.get("message") or ""), "date": str(state.get("date") or "")}
+        out = {"message": str(state.get("message") or ""),
+               "date": str(state.get("date") or ("" if known else since.isoformat()))}
     out.update({"new": str(new), "flagged": str(flagged)})
-    if failures:
-        out["note"] = "; ".join(failures)
+    if failed:
+        out["note"] = "not advanced: " + "; ".join(map(feed_failure, failed))
     return out
 
 
 def run(ctx: SyncContext) -> SourceResult:
     state, before = dict(ctx.since.get(SOURCE) or {}), ctx.fetcher.requests
-    messages, failures = read_feeds(ctx)
-    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, ctx.start or ctx.tables.as_of)]
+    messages, failed = read_feeds(ctx)
+    first_run_from = ctx.start or ctx.tables.as_of
+    new = [messages[n] for n in sorted(messages) if is_new(messages[n], state, first_run_from)]
     budget = fedreg.TextBudget(MAX_BULLETINS)
     findings = [f for f in (message_finding(ctx, m, budget) for m in new) if f]
-    through = checked_through(messages, state, len(new), len(findings), failures)
-    if failures:
-        findings.append(failure_finding(ctx, failures))
-    return SourceResult(SOURCE, findings, checked_through=through, requests=ctx.fetcher.requests - before)
+    through = checked_through(messages, state, len(new), len(findings), failed, first_run_from)
+    return SourceResult(SOURCE, findings, error=partial_error(failed, state) if failed else None,
+                        checked_through=through, requests=ctx.fetcher.requests - before)

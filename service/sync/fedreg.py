@@ -24,8 +24,11 @@ from urllib.parse import urlsplit
 from service.sync.context import SyncContext
 from service.sync.coverage import CASE
 from service.sync.findings import Finding, SourceError, SourceResult, Touches
+from service.sync.http import NOT_MODIFIED
+from service.sync.state import DATE
 
 SOURCE = "federal_register"
+CHECKED_THROUGH = {"through": DATE}                # what the state file must hold (checked on loading)
 # Agency slugs as the API spells them (recorded API answers: ITA id 261, ITC 262, USTR 491, CBP 501, EOP 538).
 AGENCIES = (
     "trade-representative-office-of-united-states",   # USTR (Section 301)
@@ -113,13 +116,20 @@ def query_params(since: date, agencies, extra=()) -> list[tuple[str, str]]:
     return params + [("per_page", str(PER_PAGE)), ("order", "oldest")]
 
 
-def fetch_documents(ctx: SyncContext, source: str, since: date, agencies, extra=()) -> tuple[list[Document], bool]:
-    """Every document since ``since`` (oldest first), and whether the last page was reached."""
+def fetch_documents(ctx: SyncContext, source: str, since: date, agencies, extra=(),
+                    state: dict | None = None) -> tuple[list[Document], bool]:
+    """Every document since ``since`` (oldest first), and whether the last page was reached.
+
+    The first page is a conditional request when the last run read every page (``state`` has no ``note``): a 304
+    then means the query answers as it did for that run (its ``count`` included), so nothing is new."""
     base = ctx.base(SOURCE)
     url, params = f"{base}/documents.json", query_params(since, agencies, extra)
     docs, pages = [], 0
+    conditional = bool(state and state.get("through") and "note" not in state)
     while url and pages < MAX_PAGES:
-        answer = ctx.fetcher.get_json(source, url, params)
+        answer = ctx.fetcher.get_json(source, url, params, conditional=conditional and pages == 0)
+        if answer is NOT_MODIFIED:
+            return [], True
         pages += 1
         results, next_url = page_parts(source, url, answer)
         docs.extend(parse_document(source, url, raw) for raw in results)
@@ -197,11 +207,11 @@ def on_site(base: str, url: str) -> str | None:
 
 def start_date(ctx: SyncContext, state: dict) -> date:
     """The last run's ``through`` date (read again: documents of that day not yet seen are new), else the
-    first-run start (``--since``, the tables' ``verified_against``, or their as-of date: ``ctx.start``)."""
-    try:
+    first-run start (``--since``, else the tables' as-of date: ``ctx.start``; without ``--since`` a first run has
+    the ``verified_against`` seed as its state).  The state file's ``through`` was checked when it was loaded."""
+    if state.get("through"):
         return date.fromisoformat(state["through"])
-    except (KeyError, TypeError, ValueError):
-        return ctx.start or ctx.tables.as_of
+    return ctx.start or ctx.tables.as_of
 
 
 def unseen(docs: list[Document], state: dict, since: date) -> list[Document]:
@@ -357,7 +367,7 @@ def describe(touches: Touches) -> str:
 def run(ctx: SyncContext) -> SourceResult:
     state = dict(ctx.since.get(SOURCE) or {})
     since, before = start_date(ctx, state), ctx.fetcher.requests
-    docs, complete = fetch_documents(ctx, SOURCE, since, AGENCIES)
+    docs, complete = fetch_documents(ctx, SOURCE, since, AGENCIES, state=state)
     docs = unseen(docs, state, since)
     products, budget = adcvd_products(ctx.tables), TextBudget()
     findings = [f for f in (review(ctx, d, products, budget) for d in docs) if f]

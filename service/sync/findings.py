@@ -96,6 +96,8 @@ class SourceResult:
     checked_through: dict = field(default_factory=dict)   # e.g. {"release": "2026HTSRev21", "date": "2026-10-07"}
     requests: int = 0
     not_modified: int = 0
+    read_from: dict = field(default_factory=dict)  # where a source that keeps no state read from (the report's
+                                                   # "since"), e.g. {"h10_from": "2025-12-19"} for fx
 
     @property
     def ok(self) -> bool:

@@ -28,16 +28,18 @@ from service.model import fx_daily as fxd
 from service.sync.context import SyncContext
 from service.sync.findings import Draft, Finding, SourceError, SourceResult, Touches
 from service.sync import fx_treasury
+from service.sync.state import DATE_OR_EMPTY
 from service.sync.fx_draft import TABLE, apply_fx_daily, block_text
+from service.tables.readers.fx import RATE, next_weekday
 
 __all__ = ["run", "apply_fx_daily", "parse_h10", "h10_url"]   # apply_fx_daily: the applier's fx_daily edit
 
 SOURCE = "fx"
+CHECKED_THROUGH = {"h10": DATE_OR_EMPTY, "treasury": DATE_OR_EMPTY}   # checked when the state file is loaded
 H10_PACKAGE = "60f32914ab61dfab590e0e470153e3ae"    # the H.10 package of the daily rates (23 series)
 LOOKBACK = timedelta(days=14)                        # recent days read again to catch a revised figure
 H10_SERIES = {"CNY": "H10/H10/RXI_N.B.CH", "JPY": "H10/H10/RXI_N.B.JA", "CAD": "H10/H10/RXI_N.B.CA",
               "MXN": "H10/H10/RXI_N.B.MX", "KRW": "H10/H10/RXI_N.B.KO", "EUR": "H10/H10/RXI$US_N.B.EU"}
-_FIGURE = re.compile(r"^\d+(\.\d{1,8})?$")
 
 
 # ------------------------------------------------------------------ run
@@ -50,6 +52,7 @@ def run(ctx: SyncContext) -> SourceResult:
     before = (ctx.fetcher.requests, ctx.fetcher.not_modified)
     start = min(w.last_day for w in wanted.values()) - LOOKBACK
     url = h10_url(ctx.base("h10"), start, ctx.today)
+    result.read_from = {"h10_from": start.isoformat()}
     try:
         published = parse_h10(ctx.fetcher.get_text(SOURCE, url), url)
     except SourceError as exc:
@@ -99,7 +102,7 @@ def h10_url(base: str, start: date, end: date) -> str:
 
 def parse_h10(text: str, url: str) -> dict[str, dict[date, Decimal | None]]:
     """Series id -> day -> figure (None for ND); a SourceError when the answer is not the H.10 CSV."""
-    if text is None or text.lstrip().startswith("<"):
+    if not isinstance(text, str) or text.lstrip().startswith("<"):
         raise SourceError(SOURCE, url, "answered an HTML page or nothing, expected the H.10 CSV")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     head = {row[0].strip().rstrip(":"): row[1:] for row in rows if row and not _is_day(row[0])}
@@ -122,7 +125,7 @@ def _is_day(cell: str) -> bool:
 def _figure(cell: str, multiplier: str, url: str, day: date) -> Decimal | None:
     if cell == "ND":
         return None
-    if not _FIGURE.match(cell) or Decimal(cell) == 0:
+    if not RATE.match(cell) or Decimal(cell) == 0:
         raise SourceError(SOURCE, url, f"{day}: figure {cell!r} is not a rate")
     if Decimal(multiplier) != 1:
         raise SourceError(SOURCE, url, f"{day}: multiplier {multiplier} (the covered series are published with 1)")
@@ -176,7 +179,7 @@ def _new_days(code: str, want: Wanted, published: dict, url: str) -> Finding | N
 def draft_args(code: str, want: Wanted, new: dict, url: str) -> dict:
     last = max(new)
     return {"currency": code, "series": want.series, "source": fxd.H10, "quote": want.quote,
-            "from": want.end.isoformat(), "to": _next_weekday(last + timedelta(days=1)).isoformat(),
+            "from": want.end.isoformat(), "to": next_weekday(last + timedelta(days=1)).isoformat(),
             "cite": f"Federal Reserve H.10, noon buying rates certified by the FRBNY, series {want.series}, "
                     f"{min(new)} to {last}; H.10 Data Download Program CSV ({url})",
             "confidence": "confirmed",
@@ -190,9 +193,3 @@ def _text(rate: Decimal | None) -> str:
 
 def _weekdays(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days) if (start + timedelta(days=i)).weekday() < 5]
-
-
-def _next_weekday(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day

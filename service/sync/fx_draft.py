@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 from service.model import fx_daily as fxd
+from service.tables.readers.fx import RATE
 
 TABLE = "fx/rates.yaml"
-_FIGURE = re.compile(r"^\d+(\.\d{1,8})?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ARGS = ("currency", "series", "source", "quote", "from", "to", "cite", "confidence", "rates")
 
@@ -39,7 +39,7 @@ def _weeks(args: dict) -> list[tuple[str, list[str]]]:
         if not _DAY.match(day_text):
             raise ValueError(f"fx_daily: bad day {day_text!r}")
         day = date.fromisoformat(day_text)
-        if figure != "ND" and not _FIGURE.match(figure):
+        if figure != "ND" and not RATE.match(figure):
             raise ValueError(f"fx_daily: bad figure {figure!r} for {day_text}")
         if not weeks or not weekly or day.weekday() == 0:
             weeks.append((day_text, []))

@@ -16,14 +16,13 @@ The README's "Keeping the tables current" describes each field.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from service.model import hts as htsmod
 from service.sync.findings import SEVERITIES, Finding
+from service.sync.util import write_text_atomic
 
 REPORT_VERSION = 1
 TITLES = {
@@ -58,16 +57,9 @@ def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
     """``report.md`` and ``report.json`` in ``out_dir`` (each replaced whole, never half-written)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, js = out_dir / "report.md", out_dir / "report.json"
-    _replace(md, markdown(report, js))
-    _replace(js, json.dumps(report.doc(), indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(md, markdown(report, js))
+    write_text_atomic(js, json.dumps(report.doc(), indent=2, ensure_ascii=False) + "\n")
     return md, js
-
-
-def _replace(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def markdown(report: Report, json_path: Path | str = "report.json") -> str:

@@ -41,6 +41,9 @@ SOURCE_RUNNERS = {
     "csms": csms.run,
     "fx": fx.run,
 }
+# What each source's ``checked_through`` must hold when the state file is read back.
+STATE_FORMATS = {"usitc": usitc.CHECKED_THROUGH, "federal_register": fedreg.CHECKED_THROUGH,
+                 "adcvd": adcvd.CHECKED_THROUGH, "csms": csms.CHECKED_THROUGH, "fx": fx.CHECKED_THROUGH}
 EXIT_NOTHING, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_BREAKER = 0, 1, 2, 3, 4
 MAX_CHANGE_SHARE = Decimal("0.20")
 
@@ -71,7 +74,7 @@ def run_sync(opts: RunOptions, progress=lambda line: None) -> tuple[Report, Path
     """Run the selected sources; write the report and the state; return (report, report.md, report.json)."""
     names = select_sources(opts.only)
     tables = opts.tables or load_tables(opts.tables_dir)
-    state = load_state(opts.state_path)
+    state = load_state(opts.state_path, STATE_FORMATS)
     today = opts.today or date.today()
     ctx = _context(tables, state, opts, today)
     runs = [_run_one(name, ctx, progress) for name in names]
@@ -120,9 +123,9 @@ def verified_seeds(tables: Tables) -> dict:
 
 
 def _run_one(name: str, ctx: SyncContext, progress) -> tuple[SourceResult, dict]:
-    """One source, its failure contained; returns its result and the validators its requests earned."""
+    """One source, its failure contained; returns its result and the validators its conditional requests kept."""
     fetcher = ctx.fetcher
-    before = (fetcher.requests, fetcher.not_modified, dict(fetcher.validators))
+    before = (fetcher.requests, fetcher.not_modified)
     progress(f"sync: {name}: reading {TITLES.get(name, name)} ...")
     try:
         result = SOURCE_RUNNERS[name](ctx)
@@ -133,7 +136,7 @@ def _run_one(name: str, ctx: SyncContext, progress) -> tuple[SourceResult, dict]
                                                       f"internal error, please report it: {type(exc).__name__}: {exc}"))
     result.requests = result.requests or fetcher.requests - before[0]
     result.not_modified = result.not_modified or fetcher.not_modified - before[1]
-    earned = {u: v for u, v in fetcher.validators.items() if before[2].get(u) != v}
+    earned = dict(fetcher.kept.get(name, {}))
     progress(f"sync: {name}: " + (f"{len(result.findings)} findings" if result.ok else
                                   f"failed: {result.error.reason}") +
              f" ({result.requests} requests, {result.not_modified} not modified)")
@@ -170,8 +173,8 @@ def _report(tables: Tables, ctx: SyncContext, results, breaker: dict, state: dic
     for r in results:
         doc = r.doc()
         prev = ctx.since.get(r.source)    # the last run's state, or on a first run what meta.yaml seeds
-        sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc,
-                        "since": dict(prev) if prev else {"start": ctx.start.isoformat()}})
+        since = dict(r.read_from) or (dict(prev) if prev else {"start": ctx.start.isoformat()})
+        sources.append({"source": r.source, "title": TITLES.get(r.source, r.source), **doc, "since": since})
     table_doc = {"directory": str(tables.directory), "version": tables.version, "as_of": tables.as_of.isoformat(),
                  "age_days": (today - tables.as_of).days, "verified_against": ctx.verified or None,
                  "covered_lines": len(ctx.coverage.lines), "covered_headings": len(ctx.coverage.headings)}
@@ -181,7 +184,8 @@ def _report(tables: Tables, ctx: SyncContext, results, breaker: dict, state: dic
 
 
 def _new_state(state: dict, runs, tripped: bool) -> dict:
-    """Each source that answered records its ``checked_through`` and the validators its requests earned.
+    """Each source that answered records its ``checked_through`` and the validators of this run's conditional
+    requests (those of URLs it no longer asks for are dropped).
 
     A failed source keeps its previous state (what it saw must not make the next run's requests
     conditional), and so does a source with "change" findings when the circuit breaker tripped."""
@@ -191,5 +195,5 @@ def _new_state(state: dict, runs, tripped: bool) -> dict:
         held = tripped and any(f.severity == "change" for f in result.findings)
         if result.ok and not held:
             sources[result.source] = {"checked_through": dict(result.checked_through)}
-            validators.update(earned)
+            validators[result.source] = earned
     return {**state, "sources": sources, "validators": validators}

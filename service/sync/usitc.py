@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 from service.model import hts as htsmod
 from service.sync.coverage import HEADING_99
 from service.sync.findings import Finding, SourceError, SourceResult, Touches
+from service.sync.http import NOT_MODIFIED
+from service.sync.state import DATE_OR_EMPTY
+from service.sync.util import us_date
 from service.sync.hts_compare import Against, clean, index_rows, line_findings, rate_row, suffix_findings
 
 SOURCE = "usitc"
+CHECKED_THROUGH = {"date": DATE_OR_EMPTY}          # what the state file must hold (checked on loading)
 RELEASE_NAME = re.compile(r"^\d{4}HTS[A-Za-z0-9]+$")
 CH99_RANGE = ("9903.01", "9903.99")
 
@@ -62,7 +66,7 @@ def _release(ctx, base: str, prev: dict) -> tuple[Against, list[Finding]]:
     """The current release (name, title, date) and the finding it makes."""
     name, title = _current(ctx, base, prev)
     listing = _get(ctx, f"{base}/releaseList", reuse=name == prev.get("release") and bool(prev.get("date")))
-    if listing is None:
+    if listing is NOT_MODIFIED:
         published, between = date.fromisoformat(prev["date"]), []
     else:
         published, title, between = _listed(listing, name, title, _previous(ctx, prev), f"{base}/releaseList")
@@ -73,7 +77,7 @@ def _release(ctx, base: str, prev: dict) -> tuple[Against, list[Finding]]:
 def _current(ctx, base: str, prev: dict) -> tuple[str, str]:
     url = f"{base}/currentRelease"
     answer = _get(ctx, url, reuse=bool(prev.get("release")))
-    if answer is None:
+    if answer is NOT_MODIFIED:
         return prev["release"], ""
     name = answer.get("name") if isinstance(answer, dict) else None
     if not isinstance(name, str) or not RELEASE_NAME.match(name):
@@ -83,8 +87,13 @@ def _current(ctx, base: str, prev: dict) -> tuple[str, str]:
 
 
 def _get(ctx, url: str, reuse: bool):
-    """A JSON answer; None when the answer is the one the last run saw (304 to a conditional request)."""
-    return ctx.fetcher.get_json(SOURCE, url, conditional=reuse)
+    """A JSON answer; :data:`NOT_MODIFIED` when it is the one the last run saw (304 to a conditional request;
+    only when ``reuse``: the state holds what that answer said).
+
+    A body ``null`` is an answer like any other (the callers refuse it as an unknown shape)."""
+    if not reuse:
+        ctx.fetcher.forget(SOURCE, url)
+    return ctx.fetcher.get_json(SOURCE, url, conditional=True)
 
 
 def _previous(ctx, prev: dict) -> str | None:
@@ -96,19 +105,12 @@ def _listed(listing, name: str, title: str, previous: str | None, url: str):
     """(publication date, title, releases published between the previous release and this one)."""
     if not isinstance(listing, list) or not all(isinstance(i, dict) and "name" in i for i in listing):
         raise SourceError(SOURCE, url, "answered in an unknown shape (expected a list of releases with 'name')")
-    dated = {i["name"]: (_us_date(i.get("releaseStartDate") or i.get("date")), clean(i.get("title"))) for i in listing}
+    dated = {i["name"]: (us_date(i.get("releaseStartDate") or i.get("date")), clean(i.get("title"))) for i in listing}
     published, listed_title = dated.get(name, (None, ""))
     since = dated.get(previous, (None, ""))[0] if previous else None
     between = sorted((d, n) for n, (d, _) in dated.items()
                      if d and since and published and since < d < published and n not in (name, previous))
     return published, title or listed_title, between
-
-
-def _us_date(text) -> date | None:
-    try:
-        return datetime.strptime(clean(text), "%m/%d/%Y").date()
-    except ValueError:
-        return None
 
 
 def _release_findings(ctx, prev: dict, against: Against, between, base: str) -> list[Finding]:

@@ -3,8 +3,9 @@
 Every JSON body gets ``as_of`` and ``age_days`` right after
 ``tables_version`` (:func:`stamp`); every response, JSON or not, carries
 the headers ``X-Tables-As-Of``, ``X-Tables-Age-Days`` and
-``X-Tables-Stale`` beside ``X-Tables-Version`` (:func:`headers`), and an HTML
-table ends with a paragraph naming them.  Tables older than the limit make
+``X-Tables-Stale`` beside ``X-Tables-Version`` (:func:`headers`); a CSV, TSV or
+HTML table has them on its first row (:func:`stamp_rows`), and an HTML table ends
+with a paragraph naming them.  Tables older than the limit make
 every answer carry the warning (``warnings``, ``X-Tables-Warning``).
 
 Configuration (``create_app(config=...)``):
@@ -23,7 +24,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from service.model import freshness as model
-from service.render.freshness import stamp_line, stamped
+from service.render.freshness import stamp_first_row, stamp_line, stamped
 
 CLOCK = "CLOCK"
 MAX_AGE = "MAX_TABLE_AGE_DAYS"
@@ -62,6 +63,11 @@ def headers(fresh: model.Freshness) -> dict[str, str]:
     if fresh.warning:
         out[WARNING_HEADER] = fresh.warning
     return out
+
+
+def stamp_rows(rows: list[dict]) -> list[dict]:
+    """Spreadsheet rows with this request's stamp on the first row (``tables_version``, ``as_of``, ``age_days``)."""
+    return stamp_first_row(rows, current_app.config["TABLES"].version, current())
 
 
 def footer() -> str:

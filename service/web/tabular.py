@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from service.render import spreadsheet
-from service.web.freshness import footer
+from service.web.freshness import footer, stamp_rows
 
 SUFFIXES = tuple("." + f for f in spreadsheet.FORMATS)
 TABULAR = ("csv", "tsv", "html")
@@ -23,7 +23,8 @@ def split_suffix(text: str) -> tuple[str, str | None]:
 
 
 def tabular(fmt: str, resource: str, rows: list[dict], title: str = "", status: int = 200) -> Response:
-    """Rows as a CSV/TSV/HTML response with its media type."""
+    """Rows as a CSV/TSV/HTML response with its media type; the tables' stamp on the first row."""
+    rows = stamp_rows(rows)
     response = Response(spreadsheet.render(fmt, resource, rows, title=title, footer=footer()), status=status)
     response.headers["Content-Type"] = spreadsheet.MEDIA_TYPES[fmt]
     if fmt in ("csv", "tsv"):

@@ -25,7 +25,7 @@ CURRENCY = Keys({"quote", "values"}, {"rule", "daily"})
 FX_VALUE = Keys({"from", "rate", "cite", "confidence"}, {"to", "url", "note"})
 RULE = Keys({"basis", "cite", "confidence"}, {"note"})
 DAILY = Keys({"series", "source", "quote", "from", "to", "cite", "confidence", "rates"}, {"checked", "url", "note"})
-_RATE = re.compile(r"^\d+(\.\d{1,8})?$")
+RATE = re.compile(r"^\d+(\.\d{1,8})?$")   # a figure as the tables and H.10 print it (sync reads H.10 with it)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NO_DATA = "ND"                 # how H.10 marks a weekday without a certified rate
 
@@ -130,7 +130,7 @@ def _read_block(items, i: int) -> fxd.DailyBlock:
 def _read_rates(b: Located, start: date, end: date, weekly: bool) -> dict:
     """The date -> rate map of a block (see ``_week_line`` for H.10, ``_effective_line`` for Treasury)."""
     node = f.expect_map(b.get("rates"), b.where("rates"))
-    errors, rates, expect = _Errors(), {}, _next_weekday(start) if weekly else start
+    errors, rates, expect = _Errors(), {}, next_weekday(start) if weekly else start
     for key in node:
         read = _week_line if weekly else _effective_line
         placed = errors.run(read, node, key, (expect, end))
@@ -139,7 +139,7 @@ def _read_rates(b: Located, start: date, end: date, weekly: bool) -> dict:
         for day, token in placed:
             rates[day] = errors.run(_rate_or_nd, token, node.where(key), day)
         last = placed[-1][0] + timedelta(days=1)
-        expect = _next_weekday(last) if weekly else last
+        expect = next_weekday(last) if weekly else last
     if weekly and not errors and expect < end:
         errors.append(TableError(b.where("rates"), f"H.10 lists every weekday (a rate or \"ND\"): the rates stop "
                                                    f"before {expect}, inside the block (to {end})"))
@@ -194,7 +194,7 @@ def _rate_or_nd(value, where: str, day: date) -> Decimal | None:
 
 
 def _rate(value, where: str) -> Decimal:
-    if not isinstance(value, str) or not _RATE.match(value) or Decimal(value) == 0:
+    if not isinstance(value, str) or not RATE.match(value) or Decimal(value) == 0:
         raise TableError(where, f"bad rate {value!r}: units per USD such as \"7.1069\"")
     return Decimal(value)
 
@@ -209,7 +209,8 @@ def _check_blocks(code: str, blocks: list[fxd.DailyBlock]) -> None:
                                             f"ending {prev.end} ({prev.where}); keep blocks in order")
 
 
-def _next_weekday(day: date) -> date:
+def next_weekday(day: date) -> date:
+    """``day``, or the Monday after it when it falls on a weekend."""
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

@@ -74,11 +74,11 @@ def test_a_2025_chinese_battery_line_gets_all_its_ieepa_duties_back_with_interes
     assert heading(x, "9903.88.15")["owed"] == "7500.00" and heading(x, "9903.88.15")["refundable"] == "0.00"
     assert heading(x, "C-570-195")["assessed"] == "0.00" and heading(x, "C-570-195")["reasons"] == []
     t = doc["totals"]
-    assert t["by_route"] == {"cape": {"refundable": "30000.00", "contingent": "0.00", "underpaid": "0.00",
-                                      "interest": "1833.14"}}
+    assert t["by_route"] == {"cape": {"refundable": "30000.00", "closed": "0.00", "contested": "0.00",
+                                      "contingent": "0.00", "underpaid": "0.00", "interest": "1833.14"}}
     assert t["by_program"]["ieepa_fentanyl"]["refundable"] == "20000.00"
-    assert t["by_program"]["mfn"] == {**dict.fromkeys(("refundable", "contingent", "underpaid", "unmatched",
-                                                       "interest"), "0.00"),
+    assert t["by_program"]["mfn"] == {**dict.fromkeys(("refundable", "closed", "contested", "contingent",
+                                                       "underpaid", "unmatched", "interest"), "0.00"),
                                       "paid": "3400.00", "assessed": "3400.00", "owed": "3400.00"}
     # What the figures rest on, once: the ruling, the route, the rates used (2025 Q2 to 2026 Q2).
     ruling = next(r for r in doc["rulings"] if r["state"] == "voided")
@@ -92,12 +92,40 @@ def test_a_2025_chinese_battery_line_gets_all_its_ieepa_duties_back_with_interes
     assert not x["liquidation"]["assumed"] and not x["deposit_date_assumed"]
 
 
-def test_paid_minus_owed_is_refundable_minus_underpaid_plus_unmatched(client):
-    doc = post(client, {"audit_date": "2026-06-01", "lines": [BATTERY_2025, JANUARY_2026, SECTION_122]})
-    for x in [*doc["lines"], doc["totals"]]:
-        paid, owed, refundable, underpaid, unmatched = (D(x[k]) for k in ("paid", "owed", "refundable",
-                                                                          "underpaid", "unmatched"))
-        assert paid - owed == refundable - underpaid + unmatched
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
+
+
+def assert_identities(doc):
+    """paid - owed = refundable + closed + contested - underpaid + unmatched on every line and the totals (not
+    on each heading: a payment under a wrong heading is credited to another heading of its line); the headings
+    sum to their line, the lines to the totals, by_program and by_route to the totals."""
+    def identity(x):
+        paid, owed, refundable, closed, contested, underpaid, unmatched = (
+            D(x[k]) for k in ("paid", "owed", "refundable", "closed", "contested", "underpaid", "unmatched"))
+        assert paid - owed == refundable + closed + contested - underpaid + unmatched, x
+
+    t = doc["totals"]
+    for x in doc["lines"]:
+        identity(x)
+        for name in AMOUNTS:
+            assert sum((D(h[name]) for h in x["headings"]), D("0.00")) == D(x[name]), name
+    identity(t)
+    for name in AMOUNTS:
+        assert sum((D(x[name]) for x in doc["lines"]), D("0.00")) == D(t[name]), name
+        assert sum((D(p[name]) for p in t["by_program"].values()), D("0.00")) == D(t[name]), name
+    for name in ("refundable", "closed", "contested", "contingent", "underpaid", "interest"):
+        assert sum((D(r[name]) for r in t["by_route"].values()), D("0.00")) == D(t[name]), name
+
+
+def test_paid_minus_owed_is_refundable_closed_contested_less_underpaid_plus_unmatched(client):
+    # Every example line of this file at once (one of each: refundable now, closed, contested, contingent,
+    # underpaid, AD/CVD): the identity on each line and the totals, and every breakdown sums.
+    doc = post(client, {"audit_date": "2026-11-28", "lines": [BATTERY_2025, JANUARY_2026, SECTION_122, LITHIUM,
+                                                              ANODE, PAST]})
+    assert_identities(doc)
+    t = doc["totals"]
+    assert D(t["closed"]) > 0 and D(t["contested"]) > 0 and D(t["refundable"]) > 0 and D(t["underpaid"]) > 0
 
 
 # ------------------------------------------------------- 2. a missed Annex II exemption
@@ -203,8 +231,9 @@ def test_section_122_paid_in_march_2026_is_contingent_and_never_refundable(clien
                                      "closes": "2027-07-21"}
     assert "refund_route" not in h and h["interest"] == "0.00"
     assert doc["totals"]["contingent"] == "10000.00" and doc["totals"]["refundable"] == "0.00"
-    assert doc["totals"]["by_route"] == {"protest": {"refundable": "0.00", "contingent": "10000.00",
-                                                     "underpaid": "0.00", "interest": "0.00"}}
+    assert doc["totals"]["by_route"] == {"protest": {"refundable": "0.00", "closed": "0.00", "contested": "0.00",
+                                                     "contingent": "10000.00", "underpaid": "0.00",
+                                                     "interest": "0.00"}}
     assert x["liquidation"]["status"] == "unliquidated" and not x["liquidation"]["assumed"]
     ruling = doc["rulings"][0]
     assert (ruling["programs"], ruling["treatment"], ruling["routes"]) == (["section_122"], "contingent", ["protest"])
@@ -260,18 +289,84 @@ def test_a_line_past_its_protest_window(client):
     doc = post(client, {"audit_date": "2026-11-28", "lines": [PAST]})
     x = line(doc)
     s301 = heading(x, "9903.88.15")
-    assert amounts(s301, "paid", "assessed", "owed", "refundable") == ("25000.00", "7500.00", "7500.00", "17500.00")
+    # The 17,500 paid beyond the assessed duty can no longer be recovered: closed, never refundable.
+    assert amounts(s301, "paid", "assessed", "owed", "refundable", "closed", "contested") == (
+        "25000.00", "7500.00", "7500.00", "0.00", "17500.00", "0.00")
     assert s301["refund_route"] == {"route": "protest", "status": "closed", "opens": "2026-01-30",
                                     "closes": "2026-07-29"}
     assert s301["interest"] == "0.00"                       # nothing will be paid: no interest either
+    assert "17500.00 can no longer be recovered" in s301["reasons"][-1]
     # The IEEPA duty: CAPE closed 80 days after liquidation (2026-04-20), the protest on 2026-07-29; the entry
-    # is final from 2026-07-30, where the refund is contested (Fed. Cir. No. 26-1895): shown apart.
-    fentanyl = heading(x, "9903.01.24")["refund_route"]
-    assert fentanyl == {"route": "ieepa_finally_liquidated", "status": "contested", "opens": "2026-07-30",
-                        "closes": None}
-    assert set(doc["totals"]["by_route"]) == {"closed", "ieepa_finally_liquidated"}
-    assert doc["totals"]["by_route"]["closed"]["refundable"] == "17500.00"
+    # is final from 2026-07-30, where the refund is contested (Fed. Cir. No. 26-1895): contested, apart from
+    # refundable, and no interest is computed on it.
+    fentanyl = heading(x, "9903.01.24")
+    assert fentanyl["refund_route"] == {"route": "ieepa_finally_liquidated", "status": "contested",
+                                        "opens": "2026-07-30", "closes": None}
+    assert amounts(fentanyl, "refundable", "closed", "contested", "interest") == ("0.00", "0.00", "20000.00", "0.00")
+    # The line: paid 48,400, owed 7,500 + 3,400 = 10,900; 48,400 - 10,900 = 37,500 = 0 + 17,500 + 20,000.
+    assert amounts(x, "paid", "owed", "refundable", "closed", "contested", "interest") == (
+        "48400.00", "10900.00", "0.00", "17500.00", "20000.00", "0.00")
+    t = doc["totals"]
+    assert amounts(t, "refundable", "closed", "contested", "interest") == ("0.00", "17500.00", "20000.00", "0.00")
+    assert set(t["by_route"]) == {"closed", "ieepa_finally_liquidated"}
+    assert (t["by_route"]["closed"]["closed"], t["by_route"]["closed"]["refundable"]) == ("17500.00", "0.00")
+    assert t["by_route"]["ieepa_finally_liquidated"]["contested"] == "20000.00"
+    assert t["by_program"]["ieepa_fentanyl"]["contested"] == "20000.00"
     assert doc["routes"]["ieepa_finally_liquidated"]["contested"] is True
+    assert_identities(doc)
+
+
+# 2024-03-01: Section 301 list 4A 7.5% = 7,500 and column 1 3.4% = 3,400 (no IEEPA duty yet); 9,500 paid under
+# 9903.88.15: 2,000 beyond the assessed duty.  Liquidated 2025-01-17 (a Friday): the protest runs to
+# 2025-01-17 + 180 days = 2025-07-16 (14 days to Jan 31, 28, 31, 30, 31, 30 -> 164 on June 30, + 16).
+OLD_2024 = {"entry_number": "OLD00000002", "line_number": 1, "hts": "8507.60.00.20", "origin": "CN",
+            "entry_date": "2024-03-01", "value": "100000", "liquidation_date": "2025-01-17",
+            "paid": [{"heading": "9903.88.15", "amount": "9500"}, {"heading": "8507.60.00.20", "amount": "3400"}]}
+
+
+@pytest.mark.parametrize("audit_date, status, refundable, closed, interest", [
+    # the last day of the protest: refundable now, with interest; one day of 2024 at the corporate 7%:
+    # 2,000 x 0.07 / 366 = 0.3825 -> 0.38
+    ("2025-07-16", "open", "2000.00", "0.00", "0.38"),
+    # the day after: closed, out of refundable, no interest
+    ("2025-07-17", "closed", "0.00", "2000.00", "0.00"),
+])
+def test_an_overpayment_is_refundable_to_the_last_day_of_its_protest_then_closed(
+        client, audit_date, status, refundable, closed, interest):
+    doc = post(client, {"audit_date": audit_date, "interest_to": "2024-03-02", "lines": [OLD_2024]})
+    h = heading(line(doc), "9903.88.15")
+    assert (h["refund_route"]["route"], h["refund_route"]["status"], h["refund_route"]["closes"]) == (
+        "protest", status, "2025-07-16")
+    assert amounts(h, "refundable", "closed", "contested", "interest") == (refundable, closed, "0.00", interest)
+    assert amounts(doc["totals"], "refundable", "closed", "interest") == (refundable, closed, interest)
+    assert_identities(doc)
+
+
+# 2025-08-15, liquidated Friday 2026-02-27: fentanyl 20% = 20,000 and reciprocal 10% = 10,000 paid (IEEPA).
+# CAPE takes it to 2026-02-27 + 80 = 2026-05-18 (1 day to Feb 28, 31, 30 -> 62 on Apr 30, + 18); the protest
+# to 2026-02-27 + 180 = 2026-08-26 (1, 31, 30, 31, 30, 31 -> 154 on July 31, + 26); final from 2026-08-27.
+FINAL_IEEPA = {"entry_number": "FIN00000001", "line_number": 1, "hts": "8507.60.00.20", "origin": "CN",
+               "entry_date": "2025-08-15", "value": "100000", "liquidation_date": "2026-02-27",
+               "paid": [{"heading": "9903.88.15", "amount": "7500"}, {"heading": "9903.01.24", "amount": "20000"},
+                        {"heading": "9903.01.25", "amount": "10000"}, {"heading": "8507.60.00.20", "amount": "3400"}]}
+
+
+@pytest.mark.parametrize("audit_date, route, status, refundable, contested", [
+    ("2026-08-26", "protest", "open", "30000.00", "0.00"),                          # the protest's last day
+    ("2026-08-27", "ieepa_finally_liquidated", "contested", "0.00", "30000.00"),   # finally liquidated
+])
+def test_ieepa_duties_on_a_finally_liquidated_entry_are_contested_never_refundable(
+        client, audit_date, route, status, refundable, contested):
+    # interest_to 2025-08-16: one day of 2025 Q3 at 6%: 20,000 x 0.06 / 365 = 3.2877 -> 3.29 and
+    # 10,000 x 0.06 / 365 = 1.6438 -> 1.64, 4.93 in all -- only while the amounts are refundable.
+    doc = post(client, {"audit_date": audit_date, "interest_to": "2025-08-16", "lines": [FINAL_IEEPA]})
+    x = line(doc)
+    w = heading(x, "9903.01.24")["refund_route"]
+    assert (w["route"], w["status"]) == (route, status)
+    assert amounts(x, "refundable", "closed", "contested") == (refundable, "0.00", contested)
+    assert x["interest"] == ("4.93" if status == "open" else "0.00")
+    assert doc["totals"]["contested"] == contested
+    assert_identities(doc)
 
 
 def test_section_232_paid_on_the_full_value_instead_of_the_steel_content(client):

@@ -4,26 +4,29 @@ import csv
 from decimal import Decimal
 
 import pytest
-from test_audit import BATTERY_2025, JANUARY_2026, SECTION_122
+from test_audit import BATTERY_2025, FINAL_IEEPA, JANUARY_2026, PAST, SECTION_122
 from test_sheet_outputs import parse
 
 import service.cli
 from service.cli import main
 from service.render import spreadsheet
 
-AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
 BODY = {"audit_date": "2026-06-01", "interest_to": "2026-07-01", "lines": [BATTERY_2025, JANUARY_2026, SECTION_122]}
+# A line past its protest window (closed) and one finally liquidated (contested), audited on 2026-11-28.
+LATE = {"audit_date": "2026-11-28", "interest_to": "2026-07-01", "lines": [BATTERY_2025, PAST, FINAL_IEEPA]}
 
 
 def total(rows, column):
     return sum((Decimal(r[column]) for r in rows if r[column]), Decimal("0"))
 
 
-@pytest.mark.parametrize("fmt", ["csv", "tsv", "html"])
-def test_audit_rows_are_safe_to_sum(client, fmt):
-    doc = client.post("/v1/audit", json=BODY).get_json()
-    r = client.post(f"/v1/audit.{fmt}", json=BODY)
-    assert r.status_code == 200 and r.data == client.post(f"/v1/audit?format={fmt}", json=BODY).data
+def sums_to_the_totals(client, fmt, body):
+    """The rows of the audit in ``fmt``: one per line and heading, every amount column summing to the totals."""
+    doc = client.post("/v1/audit", json=body).get_json()
+    r = client.post(f"/v1/audit.{fmt}", json=body)
+    assert r.status_code == 200 and r.data == client.post(f"/v1/audit?format={fmt}", json=body).data
     rows = parse(fmt, r.get_data(as_text=True))
     assert list(rows[0]) == [c.name for c in spreadsheet.COLUMNS["audit"]]
     # one row per line and heading, nothing else
@@ -35,12 +38,32 @@ def test_audit_rows_are_safe_to_sum(client, fmt):
             assert total(rows, f"total_{name}") == Decimal(doc["totals"][name])   # filled once
     # a line's own cells on its first row only: SUM(customs_value) is the value audited
     assert total(rows, "customs_value") == Decimal("300000")
+    assert all(r["total_paid"] == "" and r["warnings"] == "" for r in rows[1:])
+    return rows
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "html"])
+def test_audit_rows_are_safe_to_sum(client, fmt):
+    rows = sums_to_the_totals(client, fmt, BODY)
     first = rows[0]
     assert (first["audit_date"], first["interest_to"]) == ("2026-06-01", "2026-07-01")
-    assert all(r["total_paid"] == "" and r["warnings"] == "" for r in rows[1:])
     cape = [r for r in rows if r["refund_route"] == "cape"]
     assert {r["heading"] for r in cape} == {"9903.01.24", "9903.01.25"}
     assert {r["refund_status"] for r in cape} == {"open"}
+
+
+def test_closed_and_contested_have_their_own_columns(client):
+    # PAST: 17,500 of Section 301 overpaid, protest closed 2026-07-29 -> closed; its 20,000 of IEEPA
+    # fentanyl contested; FINAL_IEEPA (liquidated 2026-02-27, final from 2026-08-27): 30,000 contested.
+    # BATTERY_2025 (liquidated 2026-04-24: CAPE closed 2026-07-13, protest to 2026-10-21, final from
+    # 2026-10-22): its 30,000 of IEEPA contested too.  Refundable now: nothing, so no interest.
+    rows = sums_to_the_totals(client, "csv", LATE)
+    assert (rows[0]["total_refundable"], rows[0]["total_closed"], rows[0]["total_contested"]) == (
+        "0.00", "17500.00", "80000.00")
+    assert total(rows, "closed") == Decimal("17500.00") and total(rows, "contested") == Decimal("80000.00")
+    assert total(rows, "interest") == 0
+    s301 = next(r for r in rows if r["entry_number"] == "OLD00000001" and r["heading"] == "9903.88.15")
+    assert (s301["refundable"], s301["closed"], s301["refund_status"]) == ("0.00", "17500.00", "closed")
 
 
 def test_an_audit_error_reaches_the_cell(client):
@@ -100,8 +123,8 @@ def test_audit_of_our_csv_form_is_written_beside_the_input_which_is_never_altere
     assert rows[0]["total_refundable"] == "30000.00" and total(rows, "refundable") == Decimal("30000.00")
     # The Korean line claims no KORUS preference here: column 1 3.4% = 3,400 is owed and was not paid.
     # paid 40,900 + 10,000 = 50,900; owed 10,900 + 10,000 + 3,400 = 24,300; underpaid 3,400.
-    assert ("totals USD: paid 50900.00, owed 24300.00, refundable 30000.00 (interest 1833.14), contingent "
-            "10000.00, underpaid 3400.00, unmatched 0.00") in err
+    assert ("totals USD: paid 50900.00, owed 24300.00, refundable now 30000.00 (interest 1833.14), closed 0.00, "
+            "contested 0.00, contingent 10000.00, underpaid 3400.00, unmatched 0.00") in err
 
 
 def test_a_semicolon_csv_saved_by_excel_is_audited_in_its_own_dialect(tmp_path, capsys):

@@ -9,12 +9,14 @@ named steps:
    (:func:`service.engine.quote.quote_stack`, with its caches);
 2. the line's **liquidation**, given or assumed (:mod:`audit_windows`);
 3. the **comparison** heading by heading (:mod:`audit_compare`): paid,
-   assessed, owed today (assessed less what a ruling voided), refundable,
+   assessed, owed today (assessed less what a ruling voided), recoverable,
    contingent, underpaid, unmatched;
 4. the **route** each recoverable (or underpaid) amount takes, with the last
    day of its window, from ``refunds/routes.yaml`` and the measure's
-   ``legal_status``;
-5. **interest** on refundable amounts, from the deposit date to
+   ``legal_status``; a recoverable amount is ``refundable`` (recoverable now:
+   its route is open, automatic or not yet open), ``closed`` (every window
+   has closed) or ``contested`` (its route is disputed in court);
+5. **interest** on refundable amounts only, from the deposit date to
    ``interest_to``, at the overpayment rates of ``refunds/interest.yaml``,
    compounded daily; one rounding point, half-up to the cent per heading.
 
@@ -32,9 +34,9 @@ from datetime import date
 from decimal import Decimal
 
 from service.model.errors import ErrorCollector, InputError, NotCovered
-from service.model.money import cents
+from service.model.money import cents, fmt_money
 from service.model.refunds import InterestRate, RefundTables, Route, compound_factor
-from service.engine.audit_compare import Row, compare, row_sums
+from service.engine.audit_compare import ZERO, Row, compare, row_sums
 from service.engine.audit_doc import AMOUNTS, audit_doc
 from service.engine.audit_input import AuditLine, AuditRequest, parse_request
 from service.engine.audit_windows import Liquidation, Window, choose, liquidation_of, window
@@ -186,15 +188,31 @@ class _LineWindows:
 
 
 def _route(row: Row, refunds: RefundTables, windows: _LineWindows) -> None:
-    """The route of each amount of the row: refundable, contingent, underpaid."""
+    """The route of each amount of the row: refundable (then closed or contested), contingent, underpaid."""
     own = row.legal.refund.routes if row.legal is not None and row.legal.refund is not None else None
     if row.refundable > 0:
         routes = own if row.treatment == "refundable" and own else refunds.overpayment_routes
         row.refund_window = windows.of(routes)
+        _recoverable_now(row, row.refund_window)
     if row.contingent > 0:
         row.contingent_window = windows.of(own or refunds.contingent_routes)
     if row.underpaid > 0:
         row.underpaid_window = windows.of(refunds.underpayment_routes)
+
+
+def _recoverable_now(row: Row, w: Window) -> None:
+    """What the row can recover stays ``refundable`` only if its route is open, automatic or not yet open:
+    behind a closed window it is ``closed`` (lost), behind a contested one ``contested`` (never refundable)."""
+    amount = row.refundable
+    if w.status == "closed":
+        row.closed, row.refundable = amount, ZERO
+        row.reasons.append(f"{fmt_money(amount)} can no longer be recovered: every window has closed (the last, "
+                           f"{w.route}, on {w.closes})" if w.closes else
+                           f"{fmt_money(amount)} can no longer be recovered: every window has closed")
+    elif w.status == "contested":
+        row.contested, row.refundable = amount, ZERO
+        row.reasons.append(f"{fmt_money(amount)} is contested, not refundable now: its refund ({w.route}) is "
+                           "disputed in court (see the route's citation); no interest is computed on it")
 
 
 # ------------------------------------------------------------------- interest
@@ -202,7 +220,7 @@ def _route(row: Row, refunds: RefundTables, windows: _LineWindows) -> None:
 def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: Row, into: Audit) -> None:
     """Rounding point: interest on the row's refundable amount, half-up to the cent."""
     w = row.refund_window
-    if row.refundable <= 0 or w is None or not w.interest or w.status == "closed":
+    if row.refundable <= 0 or w is None or not w.interest:      # closed and contested amounts are not refundable
         return
     if request.interest_to <= deposit:
         return

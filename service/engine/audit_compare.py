@@ -12,14 +12,18 @@ Each row then settles, by the legal status of its measure (data in the
 tables, :data:`service.model.measures.LEGAL_TREATMENT`):
 
 * ``refundable`` (a voided measure, an AD/CVD investigation with no order):
-  nothing is owed and everything paid is refundable;
+  nothing is owed and everything paid is recoverable;
 * ``in_force`` and ``contingent``: the assessed duty is owed; what was paid
   beyond it is refundable, what was not paid is underpaid; a payment under a
   wrong heading of the same program is first credited to that program's
   shortfall; on a contingent measure (still litigated) the part of the
   assessed duty that was paid is ``contingent``, shown apart.
 
-For every line: ``paid - owed = refundable - underpaid + unmatched``.
+What is recoverable is ``refundable`` here; the route chosen later
+(:func:`service.engine.audit.audit_line`) moves it to ``closed`` when every
+window of its routes has closed, or to ``contested`` when its only route is
+disputed in court, so that ``refundable`` is what can be recovered now.
+For every line: ``paid - owed = refundable + closed + contested - underpaid + unmatched``.
 """
 from __future__ import annotations
 
@@ -51,11 +55,13 @@ class Row:
     credited: Decimal = ZERO        # paid under another heading of the program and applied here
     applied: Decimal = ZERO         # of this row's payment, applied to another heading's shortfall
     owed: Decimal = ZERO
-    refundable: Decimal = ZERO
+    refundable: Decimal = ZERO      # recoverable now: its route is open, automatic or not yet open
+    closed: Decimal = ZERO          # recoverable once, but every window of its routes has closed
+    contested: Decimal = ZERO       # recoverable only if a pending appeal is won (finally liquidated IEEPA)
     contingent: Decimal = ZERO
     underpaid: Decimal = ZERO
     unmatched: Decimal = ZERO
-    interest: Decimal = ZERO
+    interest: Decimal = ZERO        # on ``refundable`` only
     citation: str | None = None
     confidence: str | None = None
     reasons: list = field(default_factory=list)
@@ -65,19 +71,21 @@ class Row:
 
 
 def row_sums(rows) -> tuple[Decimal, ...]:
-    """The rows' paid, assessed, owed, refundable, contingent, underpaid, unmatched and interest (in that
-    order: service.engine.audit_doc.AMOUNTS), in one pass."""
-    paid = assessed = owed = refundable = contingent = underpaid = unmatched = interest = ZERO
+    """The rows' paid, assessed, owed, refundable, closed, contested, contingent, underpaid, unmatched and
+    interest (in that order: service.engine.audit_doc.AMOUNTS), in one pass."""
+    paid = assessed = owed = refundable = closed = contested = contingent = underpaid = unmatched = interest = ZERO
     for r in rows:
         paid += r.paid
         assessed += r.assessed
         owed += r.owed
         refundable += r.refundable
+        closed += r.closed
+        contested += r.contested
         contingent += r.contingent
         underpaid += r.underpaid
         unmatched += r.unmatched
         interest += r.interest
-    return paid, assessed, owed, refundable, contingent, underpaid, unmatched, interest
+    return paid, assessed, owed, refundable, closed, contested, contingent, underpaid, unmatched, interest
 
 
 # ------------------------------------------------------------- heading index

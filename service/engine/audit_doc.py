@@ -15,8 +15,9 @@ from service.model.money import fmt_decimal, rate6
 
 ZERO = Decimal("0.00")
 
-AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
-ROUTE_AMOUNTS = ("refundable", "contingent", "underpaid", "interest")
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
+ROUTE_AMOUNTS = ("refundable", "closed", "contested", "contingent", "underpaid", "interest")
 
 
 def audit_doc(tables, result) -> OrderedDict:
@@ -86,7 +87,7 @@ def row_doc(r) -> dict:
     (``str`` is :func:`_m` inlined: this runs once per heading of every line.)"""
     out = {"heading": r.heading, "program": r.program, "measure_id": r.measure_id, "treatment": r.treatment,
            "paid": str(r.paid), "assessed": str(r.assessed), "owed": str(r.owed), "refundable": str(r.refundable),
-           "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
+           "closed": str(r.closed), "contested": str(r.contested), "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
            "interest": str(r.interest), "citation": r.citation, "confidence": r.confidence, "reasons": r.reasons}
     if r.legal is not None:
         out["legal_status"] = _legal_doc(r.legal)
@@ -135,22 +136,26 @@ def _add_program(by_program: dict, r) -> None:
     key = r.program or "unmatched"
     s = by_program.get(key)
     if s is None:
-        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.contingent, r.underpaid, r.unmatched,
-                           r.interest]
+        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.closed, r.contested, r.contingent,
+                           r.underpaid, r.unmatched, r.interest]
         return
     s[0] += r.paid
     s[1] += r.assessed
     s[2] += r.owed
     s[3] += r.refundable
-    s[4] += r.contingent
-    s[5] += r.underpaid
-    s[6] += r.unmatched
-    s[7] += r.interest
+    s[4] += r.closed
+    s[5] += r.contested
+    s[6] += r.contingent
+    s[7] += r.underpaid
+    s[8] += r.unmatched
+    s[9] += r.interest
 
 
 def _add_routes(by_route: dict, r) -> None:
-    """Each amount under the route it takes; an amount whose every window has closed under ``closed``."""
-    for amount_name, w in (("refundable", r.refund_window), ("contingent", r.contingent_window),
+    """Each amount under the route it takes; an amount whose every window has closed under ``closed`` (a
+    recoverable one as its ``closed`` amount, a contingent or underpaid one as such)."""
+    for amount_name, w in (("refundable", r.refund_window), ("closed", r.refund_window),
+                           ("contested", r.refund_window), ("contingent", r.contingent_window),
                            ("underpaid", r.underpaid_window)):
         amount = getattr(r, amount_name)
         if w is None or not amount:

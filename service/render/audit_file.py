@@ -95,9 +95,9 @@ class AuditSummary:
             out.append("columns not read: " + ", ".join(repr(h) for h in self.unread))
         t = self.totals
         if t:
-            out.append(f"totals USD: paid {t['paid']}, owed {t['owed']}, refundable {t['refundable']} "
-                       f"(interest {t['interest']}), contingent {t['contingent']}, underpaid {t['underpaid']}, "
-                       f"unmatched {t['unmatched']}")
+            out.append(f"totals USD: paid {t['paid']}, owed {t['owed']}, refundable now {t['refundable']} "
+                       f"(interest {t['interest']}), closed {t['closed']}, contested {t['contested']}, "
+                       f"contingent {t['contingent']}, underpaid {t['underpaid']}, unmatched {t['unmatched']}")
         out.append(f"audited {self.lines - self.failed} lines; {self.failed} could not be audited"
                    + (f"; wrote {self.written_as}" if self.written_as else ""))
         return out

@@ -1,7 +1,8 @@
 """An audit as spreadsheet rows (``POST /v1/audit.csv``, ``tariff-stack audit``): one row per line and heading.
 
 Safe to sum: every amount column (``paid``, ``assessed``, ``owed``,
-``refundable``, ``contingent``, ``underpaid``, ``unmatched``, ``interest``)
+``refundable``, ``closed``, ``contested``, ``contingent``, ``underpaid``,
+``unmatched``, ``interest``)
 sums to the audit's total, since each heading of each line is one row and
 there is no total row.  What belongs to a line (its customs value, effective
 rate, assumptions and warnings) is on the line's first row; what belongs to
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from service.render.spreadsheet import NOTE_SEPARATOR, _assumption_text, _first, _notes
 
-AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
 
 
 def audit_rows(doc: dict) -> list[dict]:

@@ -68,7 +68,8 @@ def _audit_args(sub):
                                    "the input (NAME.audit.csv, or .xlsx) or to -o; the input is never altered. "
                                    "Not legal advice: the figures depend on the facts given.")
     p.add_argument("file", help="one row per line and heading: entry_number, line_number, heading, paid, origin, "
-                                "entry_date, value (+ hts, liquidation_date, liquidated, deposit_date, facts), or "
+                                "entry_date, value (+ hts, liquidation_date, liquidated or liquidation_status, "
+                                "deposit_date, facts), or "
                                 "ES-003's column names")
     p.add_argument("-o", "--output", help="output file: .csv, .tsv or .xlsx (default: beside the input)")
     p.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the active sheet)")

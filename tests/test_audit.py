@@ -149,7 +149,7 @@ def test_reciprocal_duty_paid_on_an_annex_ii_lithium_compound_is_refundable(clie
     # No liquidation date: assumed 2025-06-10 + 314 days = 2026-04-20 (a Monday), moved to Friday 2026-04-24;
     # so liquidated by the audit date and CAPE is open until 2026-07-13.
     assert x["liquidation"] == {"status": "liquidated", "date": "2026-04-24", "assumed": True,
-                                "basis": x["liquidation"]["basis"]}
+                                "basis": x["liquidation"]["basis"], "held": None}
     assert h["refund_route"]["route"] == "cape" and h["refund_route"]["closes"] == "2026-07-13"
     assert doc["liquidation_rules"][0]["days_after_entry"] == 314
     assert any(a["fact"] == "liquidation_date" for a in doc["assumptions"])
@@ -228,7 +228,8 @@ def test_section_122_paid_in_march_2026_is_contingent_and_never_refundable(clien
     # A protest keeps the claim alive: it opens on the liquidation date given (2027-01-22) and closes
     # 180 days later: 9 days to Jan 31, then 28, 31, 30, 31, 30 -> 159 on June 30, + 21 = 2027-07-21.
     assert h["contingent_route"] == {"route": "protest", "status": "not_yet_open", "opens": "2027-01-22",
-                                     "closes": "2027-07-21"}
+                                     "closes": "2027-07-21", "note": "opens when the entry liquidates (the "
+                                                                     "scheduled date)"}
     assert "refund_route" not in h and h["interest"] == "0.00"
     assert doc["totals"]["contingent"] == "10000.00" and doc["totals"]["refundable"] == "0.00"
     assert doc["totals"]["by_route"] == {"protest": {"refundable": "0.00", "closed": "0.00", "contested": "0.00",
@@ -259,18 +260,49 @@ def test_anode_material_ad_cvd_deposits_are_refundable_without_interest(client):
     ad, cvd = heading(x, "A-570-194"), heading(x, "C-570-195")     # ACE's -000 suffix read as the case
     assert (ad["treatment"], ad["legal_status"]["state"], ad["refundable"], cvd["refundable"]) == (
         "refundable", "terminated", "102720.00", "11580.00")
+    # Unliquidated (given): refunded when the entry liquidates, without a filing.
     assert ad["refund_route"] == {"route": "adcvd_no_order", "status": "automatic", "opens": None, "closes": None,
-                                  "note": "no filing and no deadline"}
+                                  "note": "refunded when the entry liquidates, on Commerce's instructions: no "
+                                          "filing before then"}
     assert ad["interest"] == cvd["interest"] == "0.00"
     # Owed today: Section 301 alone, 25,000; refundable 114,300 + 30,000 = 144,300.
     assert amounts(x, "paid", "owed", "refundable") == ("169300.00", "25000.00", "144300.00")
-    # Unliquidated past the usual 314 days (suspended for AD/CVD): its date is not known, CAPE stays open.
-    assert x["liquidation"] == {"status": "unliquidated", "date": None, "assumed": True,
-                                "basis": x["liquidation"]["basis"]}
+    # No liquidation date, and AD/CVD deposits: such entries are suspended and do not liquidate on the usual
+    # schedule, so no 314-day date is assumed: unliquidated, its date not known, said on the line.
+    liq = x["liquidation"]
+    assert (liq["status"], liq["date"], liq["assumed"], liq["held"]) == ("unliquidated", None, True, "suspended")
+    assert "AD/CVD deposits on the line" in liq["basis"] and "does not follow the usual schedule" in liq["basis"]
+    assert any("AD/CVD entries are suspended and do not liquidate on the usual schedule" in w
+               for w in x["warnings"])
     ieepa = heading(x, "9903.01.24")["refund_route"]
     assert (ieepa["route"], ieepa["status"], ieepa["closes"]) == ("cape", "open", None)
     assert doc["totals"]["by_route"]["adcvd_no_order"]["refundable"] == "114300.00"
     assert not any(h["heading"] == "3801.10.50.10" and h["reasons"] for h in x["headings"])
+    assert any(a["fact"] == "liquidation_date" and "AD/CVD" in a["assumption"] for a in doc["assumptions"])
+    assert "AD/CVD suspension" in doc["liquidation_rules"][0]["note"]
+
+
+@pytest.mark.parametrize("audit_date, status, refundable, closed", [
+    # Liquidated Friday 2026-09-04: a deposit kept at liquidation is protested within 180 days, to
+    # 2027-03-03 (26 days to Sept 30, 31, 30, 31, 31, 28 -> 177 on Feb 28, + 3).
+    ("2027-03-03", "open", "114300.00", "0.00"),
+    ("2027-03-04", "closed", "0.00", "114300.00"),
+])
+def test_ad_cvd_deposits_after_liquidation_take_a_protest_within_180_days(
+        client, audit_date, status, refundable, closed):
+    body = {**ANODE, "liquidation_date": "2026-09-04", "liquidated": "yes"}
+    doc = post(client, {"audit_date": audit_date, "interest_to": "2026-12-31", "lines": [body]})
+    x = line(doc)
+    ad = heading(x, "A-570-194")
+    assert ad["refund_route"] == {"route": "adcvd_no_order", "status": status, "opens": "2026-09-04",
+                                  "closes": "2027-03-03", "note": "the entry liquidated on 2026-09-04: if the "
+                                  "deposit was not refunded at liquidation, protest within 180 days"}
+    # 102,720 + 11,580 = 114,300, never with interest (19 U.S.C. 1677g: only from an order's date)
+    ad_cvd = [heading(x, "A-570-194"), heading(x, "C-570-195")]
+    assert sum(D(h["refundable"]) for h in ad_cvd) == D(refundable) and all(h["interest"] == "0.00" for h in ad_cvd)
+    assert sum(D(h["closed"]) for h in ad_cvd) == D(closed)
+    assert not x["liquidation"]["assumed"] and x["liquidation"]["held"] is None
+    assert_identities(doc)
 
 
 # ------------------------------------------------------- 6. past the protest window
@@ -530,3 +562,147 @@ def test_more_than_10000_lines_is_a_413(client):
 def test_a_get_says_to_post(client):
     r = client.get(AUDIT)
     assert r.status_code == 405 and "POST" in r.get_json()["message"]
+
+
+# ------------------------------------------------------- 10. liquidation: scheduled, extended, suspended
+
+def _korean(entry_date, **more):
+    # Korean cells without the KORUS claim: column 1 3.4% on 100,000 = 3,400 assessed (no IEEPA duty before
+    # 2025-04-05); 13,400 paid: 10,000 beyond the assessed duty, by PSC before liquidation, protest after.
+    return {"entry_number": "KOR00000001", "line_number": 1, "hts": "8507.60.00.90", "origin": "KR",
+            "entry_date": entry_date, "value": "100000",
+            "paid": [{"heading": "8507.60.00.90", "amount": "13400"}], **more}
+
+
+EXTENDED = {"entry_number": "EXT00000001", "line_number": 1, "hts": "8507.60.00.20", "origin": "CN",
+            "entry_date": "2025-09-01", "value": "100000", "liquidation_date": "2026-07-17", "liquidated": "no",
+            "paid": [{"heading": "9903.88.15", "amount": "9500"}, {"heading": "8507.60.00.20", "amount": "3400"},
+                     {"heading": "9903.01.24", "amount": "20000"}, {"heading": "9903.01.25", "amount": "10000"}]}
+
+
+def test_an_entry_not_liquidated_past_its_scheduled_date_was_extended_and_its_protest_is_not_yet_open(client):
+    # Entered 2025-09-01, scheduled to liquidate 2026-07-17, still unliquidated on 2026-11-28: extended or
+    # suspended.  No protest before liquidation (19 U.S.C. 1514(c)(3)): not yet open, no dates.  The PSC may
+    # run to 15 days before the extended date (84 FR 40430), not given: open, no end (entry + 300 days,
+    # 2026-06-28, no longer limits it).  CAPE: open while unliquidated, no close date.
+    doc = post(client, {"audit_date": "2026-11-28", "interest_to": "2026-12-31", "lines": [EXTENDED]})
+    x = line(doc)
+    liq = x["liquidation"]
+    assert (liq["status"], liq["date"], liq["assumed"], liq["held"]) == (
+        "unliquidated", None, False, "extended_or_suspended")
+    assert "scheduled on 2026-07-17" in liq["basis"]
+    assert any("liquidation was scheduled on 2026-07-17 and had not happened by the audit date" in w
+               and "84 FR 40430" in w for w in x["warnings"])
+    s301 = heading(x, "9903.88.15")       # 9,500 paid, 7.5% = 7,500 assessed: 2,000 beyond it
+    assert s301["refundable"] == "2000.00"
+    assert (s301["refund_route"]["route"], s301["refund_route"]["status"], s301["refund_route"]["closes"]) == (
+        "psc", "open", None)
+    assert "84 FR 40430" in s301["refund_route"]["note"]
+    cape = heading(x, "9903.01.24")["refund_route"]
+    assert (cape["route"], cape["status"], cape["closes"]) == ("cape", "open", None)
+    assert any(a["fact"] == "liquidated" and "extended or suspended" in a["assumption"] for a in doc["assumptions"])
+    assert_identities(doc)
+
+
+@pytest.mark.parametrize("audit_date, liquidated, status, route, route_status", [
+    # the day before the date given: unliquidated, the PSC runs to min(2025-06-10 + 300 = 2026-04-06,
+    # 2026-04-24 - 15 = 2026-04-09) = 2026-04-06 -- closed on 2026-04-23; the protest is not yet open
+    ("2026-04-23", None, "unliquidated", "protest", "not_yet_open"),
+    # liquidated yes, but on a date after the audit date: unliquidated on the audit date all the same
+    ("2026-04-23", True, "unliquidated", "protest", "not_yet_open"),
+    # on the date itself: liquidated, the protest is open (to 2026-10-21)
+    ("2026-04-24", None, "liquidated", "protest", "open"),
+])
+def test_a_protest_never_opens_before_the_liquidation_date(client, audit_date, liquidated, status, route,
+                                                            route_status):
+    body = _korean("2025-06-10", liquidation_date="2026-04-24")
+    body["paid"] = [{"heading": "8507.60.00.90", "amount": "13400"}, {"heading": "9903.01.25", "amount": "10000"}]
+    if liquidated is not None:
+        body["liquidated"] = liquidated
+    x = line(post(client, {"audit_date": audit_date, "interest_to": "2026-04-01", "lines": [body]}))
+    assert x["liquidation"]["status"] == status
+    w = heading(x, "8507.60.00.90")["refund_route"]
+    assert (w["route"], w["status"]) == (route, route_status)
+    assert (w["opens"], w["closes"]) == ("2026-04-24", "2026-10-21")
+    assert heading(x, "8507.60.00.90")["refundable"] == "10000.00"     # recoverable either way
+
+
+@pytest.mark.parametrize("audit_date, route, status, closes", [
+    # Entered 2025-03-20, liquidation extended to Friday 2026-06-19 (more than a year after entry): the PSC
+    # runs to 2026-06-19 - 15 = 2026-06-04, not to entry + 300 = 2026-01-14.
+    ("2026-06-04", "psc", "open", "2026-06-04"),
+    # the day after, the PSC has closed; the protest opens at liquidation (2026-06-19 + 180 = 2026-12-16):
+    # still refundable, by a route not yet open
+    ("2026-06-05", "protest", "not_yet_open", "2026-12-16"),
+])
+@pytest.mark.parametrize("status_given", [{"liquidation_status": "Extended"}, {}])
+def test_a_psc_runs_to_15_days_before_an_extended_liquidation_date(client, audit_date, route, status, closes,
+                                                                    status_given):
+    body = _korean("2025-03-20", liquidation_date="2026-06-19", **status_given)
+    doc = post(client, {"audit_date": audit_date, "interest_to": "2026-04-01", "lines": [body]})
+    x = line(doc)
+    assert x["liquidation"]["held"] == ("extended" if status_given else "extended_or_suspended")
+    h = heading(x, "8507.60.00.90")
+    assert (h["refund_route"]["route"], h["refund_route"]["status"], h["refund_route"]["closes"]) == (
+        route, status, closes)
+    assert h["refundable"] == "10000.00" and h["closed"] == "0.00"
+
+
+@pytest.mark.parametrize("status, liquidated, held", [
+    ("Liquidated", "liquidated", None), ("DEEMED LIQUIDATED", "liquidated", None),
+    ("Unliquidated", "unliquidated", None), ("Pending", "unliquidated", None),
+    ("Extended", "unliquidated", "extended"), ("suspended", "unliquidated", "suspended"),
+    ("Under Review", "unliquidated", "under_review"),
+])
+def test_ace_liquidation_statuses_are_read(client, status, liquidated, held):
+    # liquidation date 2025-12-05 (before the audit date 2026-01-10): liquidated on it, or -- when the status
+    # says the entry has not liquidated -- held past it; "Pending" is ACE's word for a date not yet reached,
+    # so with a passed date it reads as extended or suspended.
+    body = _korean("2025-03-20", liquidation_date="2025-12-05", liquidation_status=status)
+    x = line(post(client, {"audit_date": "2026-01-10", "interest_to": "2026-01-01", "lines": [body]}))
+    assert x["liquidation"]["status"] == liquidated
+    expected = held or (None if liquidated == "liquidated" else "extended_or_suspended")
+    assert x["liquidation"]["held"] == expected
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"liquidation_status": "Final"}, "is not a liquidation status the audit reads"),
+    ({"liquidation_status": "Extended", "liquidated": "yes"}, "contradicts liquidated=yes"),
+])
+def test_a_liquidation_status_the_audit_cannot_read_is_a_400_naming_it(client, change, message):
+    r = client.post(AUDIT, json={"lines": [_korean("2025-03-20", **change)]})
+    assert r.status_code == 400 and message in r.get_json()["errors"]["lines.0.liquidation_status"][0]
+
+
+def test_no_window_is_open_after_its_close_nor_not_yet_open_after_its_opening(client):
+    # Every combination of entry date, liquidation date (none, past, future, more than a year after entry),
+    # liquidated (unsaid, yes, no) and audit date: an open, automatic or contested window never closed before
+    # the audit date, a not_yet_open one never opened on or before it.
+    lines, n = [], 0
+    for entry in ("2025-03-20", "2025-08-15", "2026-01-15"):
+        for liq in (None, "2026-02-27", "2026-06-19", "2027-02-26"):
+            for liquidated in (None, True, False):
+                body = {**FINAL_IEEPA, "entry_number": f"GRD{n:08d}", "entry_date": entry}
+                body.pop("liquidation_date")
+                body["paid"] = [*body["paid"], {"heading": "A-570-194", "amount": "50"},
+                                {"heading": "9903.91.06", "amount": "1"}]
+                if liq and liq > entry:
+                    body["liquidation_date"] = liq
+                if liquidated is not None:
+                    body["liquidated"] = liquidated
+                lines.append(body)
+                n += 1
+    for audit_date in ("2026-03-01", "2026-06-19", "2026-11-28", "2026-12-31"):
+        doc = post(client, {"audit_date": audit_date, "interest_to": "2026-03-01", "lines": [
+            x for x in lines if x["entry_date"] <= audit_date]})
+        windows = [h[k] for x in doc["lines"] for h in x["headings"]
+                   for k in ("refund_route", "contingent_route", "underpaid_route") if k in h]
+        assert windows
+        for w in windows:
+            if w["status"] in ("open", "automatic", "contested") and w["closes"]:
+                assert w["closes"] >= audit_date, w
+            if w["status"] == "not_yet_open" and w["opens"]:
+                assert w["opens"] > audit_date, w
+            if w["status"] == "closed":
+                assert w["closes"] is None or w["closes"] < audit_date, w
+        assert_identities(doc)

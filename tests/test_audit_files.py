@@ -214,3 +214,40 @@ def test_the_example_file_of_the_readme_audits(tmp_path, capsys):
     assert {r["entry_number"] for r in rows} == {"ABC12345678", "ABC12345679", "ABC12345680"}
     # IEEPA: 30,000 + 20,000 + the reciprocal paid on the Annex II lithium line, 10,000
     assert total(rows, "refundable") == Decimal("60000.00") and total(rows, "underpaid") == Decimal("17500.00")
+
+
+ES003_STATUS = """\
+Entry Summary Number,Entry Summary Line Number,Tariff Ordinal Number,HTS Number - Full,Line Tariff Goods Value Amount,Line Tariff Duty Amount,Entry Date,Country of Origin Code,Liquidation Date,Liquidation Status
+ABC12345678,1,01,99030124,$0.00,"$20,000.00",06/10/2025,CN,07/17/2026,Extended
+ABC12345678,1,02,99030125,$0.00,"$10,000.00",06/10/2025,CN,07/17/2026,Extended
+ABC12345678,1,03,8507600020,"$100,000.00","$3,400.00",06/10/2025,CN,07/17/2026,Extended
+ABC12345678,1,04,99038815,$0.00,"$7,500.00",06/10/2025,CN,07/17/2026,Extended
+ABC12345679,1,01,99030124,$0.00,"$20,000.00",06/10/2025,CN,04/24/2026,Liquidated
+ABC12345679,1,02,8507600020,"$100,000.00","$3,400.00",06/10/2025,CN,04/24/2026,Liquidated
+ABC12345680,1,01,99030124,$0.00,"$20,000.00",06/10/2025,CN,04/24/2026,Final
+ABC12345680,1,02,8507600020,"$100,000.00","$3,400.00",06/10/2025,CN,04/24/2026,Final
+"""
+
+
+def test_es003_liquidation_status_is_read_and_an_unknown_one_is_an_error_row(tmp_path, capsys):
+    # Audited 2026-11-28.  Line 1: "Extended" past its scheduled 07/17/2026: unliquidated, so its 30,000 of IEEPA
+    # duties go to CAPE (open while unliquidated, no close date) -- not to a protest "open" before liquidation.
+    # Line 2: "Liquidated" 04/24/2026: CAPE closed 2026-07-13, protest closed 2026-10-21 (+180), final from
+    # 2026-10-22: its 20,000 contested.  Line 3: "Final" is not a status ACE's reports were found to print:
+    # refused on its own row, never read as a default.
+    source = tmp_path / "ES-003.csv"
+    source.write_text(ES003_STATUS, encoding="utf-8")
+    code, err = run(capsys, source, "--audit-date", "2026-11-28", "--interest-to", "2026-12-31")
+    rows = read_rows(tmp_path / "ES-003.audit.csv")
+    assert code == 1 and "'Liquidation Status'" not in err.split("columns not read")[-1]
+    extended = {r["heading"]: r for r in rows if r["entry_number"] == "ABC12345678"}
+    assert {extended[h]["refund_route"] for h in ("9903.01.24", "9903.01.25")} == {"cape"}
+    assert {extended[h]["refund_status"] for h in ("9903.01.24", "9903.01.25")} == {"open"}
+    assert extended["9903.01.24"]["refund_closes"] == "" and extended["9903.01.24"]["liquidation_status"] == \
+        "unliquidated"
+    liquidated = {r["heading"]: r for r in rows if r["entry_number"] == "ABC12345679"}
+    assert (liquidated["9903.01.24"]["contested"], liquidated["9903.01.24"]["refundable"]) == ("20000.00", "0.00")
+    error = next(r for r in rows if r["entry_number"] == "ABC12345680")
+    assert error["row_type"] == "error" and "liquidation_status: 'Final' is not a liquidation status" in \
+        error["error"]
+    assert "audited 2 lines; 1 could not be audited" in err

@@ -155,11 +155,12 @@ def check_interest_to(refunds: RefundTables, request: AuditRequest) -> None:
 def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLine, into: Audit) -> LineAudit:
     """The named steps of one line (see the module docstring)."""
     stack = quote_stack(tables, a.line)
-    key = (a.line.entry_date, a.liquidation_date, a.liquidated)
+    adcvd = has_adcvd_deposits(stack, a)
+    key = (a.line.entry_date, a.liquidation_date, a.liquidated, a.held, adcvd)
     liq = into.liquidations.get(key)
     if liq is None:
         liq = into.liquidations[key] = liquidation_of(refunds, a.line.entry_date, a.liquidation_date, a.liquidated,
-                                                      request.audit_date)
+                                                      request.audit_date, a.held, adcvd)
     rows = compare(tables, stack, a.paid, a.line.entry_date)
     deposit = a.deposit_date or a.line.entry_date
     windows = _LineWindows(refunds, a.line.entry_date, liq, request.audit_date, into)
@@ -167,6 +168,12 @@ def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLin
         _route(row, refunds, windows)
         _interest(refunds, request, deposit, row, into)
     return LineAudit(a, stack, liq, deposit, rows)
+
+
+def has_adcvd_deposits(stack: Stack, a: AuditLine) -> bool:
+    """An AD/CVD duty assessed or paid on the line: its liquidation is suspended (no usual schedule)."""
+    return any(layer.case and layer.duty for layer in stack.layers) or any(
+        p.kind == "case" and p.amount for p in a.paid)
 
 
 class _LineWindows:

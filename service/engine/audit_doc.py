@@ -59,6 +59,8 @@ def line_doc(x) -> dict:
     out["headings"] = [row_doc(r) for r in x.rows]
     out["assumptions"] = list(stack.assumptions) + [{"fact": f, "assumption": t} for f, t in a.line.readings]
     out["warnings"] = line_warnings(stack)
+    if x.liquidation.warning:
+        out["warnings"].append(x.liquidation.warning)
     return out
 
 
@@ -228,11 +230,23 @@ def _line_assumptions(lines) -> list[dict]:
                     "runs from the entry date (19 U.S.C. 1505(c) counts from the date the duties were deposited, "
                     "usually with the entry summary some days after entry, so the interest shown may be a few "
                     "days' too much); give deposit_date"})
-    liquidations = sum(1 for x in lines if x.liquidation.assumed)
+    suspended = sum(1 for x in lines if x.liquidation.assumed and x.liquidation.held == "suspended")
+    liquidations = sum(1 for x in lines if x.liquidation.assumed) - suspended
     if liquidations:
         out.append({"fact": "liquidation_date", "assumption": f"{liquidations} line(s) give no liquidation_date: "
                     "their liquidation is assumed as liquidation_rules says (each line's liquidation.basis), and "
                     "every window counted from it moves with the real date; give liquidation_date"})
+    if suspended:
+        out.append({"fact": "liquidation_date", "assumption": f"{suspended} line(s) with AD/CVD deposits (or a "
+                    "suspended liquidation) give no liquidation_date: such entries do not liquidate on the usual "
+                    "schedule, so no date is assumed; they are taken as unliquidated on the audit date, their "
+                    "date not known (each line's liquidation.basis and warnings); give liquidation_date"})
+    held = sum(1 for x in lines if x.liquidation.held and not x.liquidation.assumed and x.liquidation.date is None)
+    if held:
+        out.append({"fact": "liquidated", "assumption": f"{held} line(s) give a liquidation date that has passed "
+                    "but say the entry has not liquidated: their liquidation was extended or suspended; the new "
+                    "date is not known, so the protest is not yet open and the post-summary correction has no "
+                    "known end (each line's warnings)"})
     return out
 
 
@@ -240,7 +254,7 @@ def _liquidation_doc(tables) -> list[dict]:
     """The liquidation dates assumed when a line gives none, with their citations."""
     return [{"from": r.start.isoformat(), "to": r.end.isoformat() if r.end else None,
              "days_after_entry": r.days_after_entry, "posted_on": r.posted_on, "citation": r.cite,
-             "confidence": r.confidence} for r in tables.refunds.liquidation]
+             "confidence": r.confidence, "note": r.note} for r in tables.refunds.liquidation]
 
 
 def _warnings(tables, result, rulings) -> list[str]:

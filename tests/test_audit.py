@@ -453,23 +453,25 @@ def _overpaid(entry_date, deposit_date, amount="10000", audit_date=None):
             "paid": [{"heading": "8507.60.00.90", "amount": str(D("3400") + D(amount))}]}
 
 
-@pytest.mark.parametrize("deposit, interest_to, expected", [
+@pytest.mark.parametrize("deposit, interest_to, audit_date, route, expected", [
     # no day between the deposit and interest_to: no interest
-    ("2026-03-31", "2026-03-31", "0.00"),
+    ("2026-03-31", "2026-03-31", "2026-04-01", "psc", "0.00"),
     # interest_to before the deposit: none either
-    ("2026-03-31", "2026-03-01", "0.00"),
+    ("2026-03-31", "2026-03-01", "2026-04-01", "psc", "0.00"),
     # one day, 2026-03-31, at Q1's 6%: 10,000 x 0.06 / 365 = 1.6438 -> 1.64
-    ("2026-03-31", "2026-04-01", "1.64"),
+    ("2026-03-31", "2026-04-01", "2026-04-01", "psc", "1.64"),
     # two days across the quarter: 10,000 x ((1 + 0.06/365)(1 + 0.05/365) - 1) = 10,000 x 0.00030139 = 3.01
-    ("2026-03-31", "2026-04-02", "3.01"),
-    # the last quarter the tables hold ends 2027-01-01 (exclusive): 2026-12-31 at 6% = 1.64
-    ("2026-12-31", "2027-01-01", "1.64"),
+    ("2026-03-31", "2026-04-02", "2026-04-01", "psc", "3.01"),
+    # the last quarter the tables hold ends 2027-01-01 (exclusive): 2026-12-31 at 6% = 1.64.  (A deposit on
+    # 2026-12-31 is audited on or after that day: the PSC closed on min(2026-02-27 + 300 = 2026-12-24, the
+    # assumed liquidation Friday 2027-01-08 - 15 = 2026-12-24), so the protest, not yet open, is the route.)
+    ("2026-12-31", "2027-01-01", "2026-12-31", "protest", "1.64"),
 ])
-def test_interest_at_quarter_boundaries(client, deposit, interest_to, expected):
-    body = {"audit_date": "2026-04-01", "interest_to": interest_to,
+def test_interest_at_quarter_boundaries(client, deposit, interest_to, audit_date, route, expected):
+    body = {"audit_date": audit_date, "interest_to": interest_to,
             "lines": [_overpaid("2026-02-27", deposit)]}
     h = heading(line(post(client, body)), "8507.60.00.90")
-    assert (h["refundable"], h["refund_route"]["route"], h["interest"]) == ("10000.00", "psc", expected)
+    assert (h["refundable"], h["refund_route"]["route"], h["interest"]) == ("10000.00", route, expected)
 
 
 def test_interest_over_a_leap_year_end_counts_366_days(client):
@@ -488,11 +490,56 @@ def test_interest_beyond_the_tables_is_a_400_naming_interest_to(client):
                                  "lines": [_overpaid("2026-02-27", "2026-03-31")]})
     assert r.status_code == 400 and list(r.get_json()["errors"]) == ["interest_to"]
     assert "2027-01-01" in r.get_json()["message"]
-    # a deposit before the first rate in the tables (2024-01-01) cannot bear interest either
+    # a deposit before the first rate in the tables (2024-01-01) cannot bear interest either; it would be
+    # before the first entry the tables cover too, so it is refused as a deposit before its entry
     body = {"audit_date": "2024-03-01", "interest_to": "2024-03-01", "lines": [_overpaid("2024-01-05", "2023-12-29")]}
     body["lines"][0].update(hts="8507.60.00.20", paid=[{"heading": "8507.60.00.20", "amount": "13400"}])
     r = client.post(AUDIT, json=body)
     assert r.status_code == 400 and list(r.get_json()["errors"]) == ["lines.0.deposit_date"]
+
+
+def test_an_audit_date_beyond_the_interest_rates_caps_the_default_interest_to_and_says_so(client):
+    # audited 2027-06-01 without interest_to: interest runs to 2027-01-01 (exclusive), where the rates end,
+    # instead of a 400 naming a field the caller did not send.  Deposit 2026-12-31: one day at 6%, 1.64.
+    doc = post(client, {"audit_date": "2027-06-01", "lines": [_overpaid("2026-02-27", "2026-12-31")]})
+    assert doc["interest_to"] == "2027-01-01"
+    said = next(a["assumption"] for a in doc["assumptions"] if a["fact"] == "interest_to")
+    assert "where the interest rates the tables hold end" in said and "2027-06-01" in said
+    assert heading(line(doc), "8507.60.00.90")["interest"] == "1.64"
+    # given explicitly, it is still checked: a 400 naming interest_to
+    r = client.post(AUDIT, json={"audit_date": "2027-06-01", "interest_to": "2027-01-02",
+                                 "lines": [_overpaid("2026-02-27", "2026-12-31")]})
+    assert r.status_code == 400 and list(r.get_json()["errors"]) == ["interest_to"]
+
+
+# Each impossible date on one side of its boundary (a 400 naming the field), the boundary day itself accepted.
+@pytest.mark.parametrize("change, audit_date, field", [
+    # liquidation before the entry (2025-06-10): refused; on the entry date itself: accepted
+    ({"liquidation_date": "2025-06-09", "deposit_date": None}, "2026-06-01", "lines.0.liquidation_date"),
+    ({"liquidation_date": "2025-06-10", "deposit_date": None}, "2026-06-01", None),
+    # an entry after the audit date: refused; on it: accepted
+    ({"liquidation_date": None, "deposit_date": None}, "2025-06-09", "lines.0.entry_date"),
+    ({"liquidation_date": None, "deposit_date": None}, "2025-06-10", None),
+    # a deposit before the entry: refused; on the entry date: accepted
+    ({"deposit_date": "2025-06-09"}, "2026-06-01", "lines.0.deposit_date"),
+    ({"deposit_date": "2025-06-10"}, "2026-06-01", None),
+    # a deposit after the liquidation (2026-04-24): refused; on it: accepted
+    ({"deposit_date": "2026-04-25"}, "2026-06-01", "lines.0.deposit_date"),
+    ({"deposit_date": "2026-04-24"}, "2026-06-01", None),
+    # a deposit after the audit date (no liquidation given): refused; on it: accepted
+    ({"deposit_date": "2025-07-02", "liquidation_date": None}, "2025-07-01", "lines.0.deposit_date"),
+    ({"deposit_date": "2025-07-01", "liquidation_date": None}, "2025-07-01", None),
+    # a customs value of 0: refused (every duty paid would read as refundable); a cent: accepted
+    ({"value": "0"}, "2026-06-01", "lines.0.value"),
+    ({"value": "0.01"}, "2026-06-01", None),
+])
+def test_impossible_dates_and_a_zero_value_are_a_400_naming_the_field(client, change, audit_date, field):
+    body = {k: v for k, v in {**BATTERY_2025, **change}.items() if v is not None}
+    r = client.post(AUDIT, json={"audit_date": audit_date, "interest_to": "2025-07-01", "lines": [body]})
+    if field is None:
+        assert r.status_code == 200, r.get_json()
+    else:
+        assert r.status_code == 400 and list(r.get_json()["errors"]) == [field], r.get_json()
 
 
 def test_defaults_are_said(client):

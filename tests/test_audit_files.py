@@ -251,3 +251,17 @@ def test_es003_liquidation_status_is_read_and_an_unknown_one_is_an_error_row(tmp
     assert error["row_type"] == "error" and "liquidation_status: 'Final' is not a liquidation status" in \
         error["error"]
     assert "audited 2 lines; 1 could not be audited" in err
+
+
+def test_impossible_dates_in_a_file_are_an_error_row_for_that_line(tmp_path, capsys):
+    # Line A1 liquidated (2025-06-09) the day before its entry (2025-06-10): refused on its own row; A2 audited.
+    source = tmp_path / "dates.csv"
+    source.write_text("entry_number,line_number,hts,origin,entry_date,value,liquidation_date,heading,paid\n"
+                      "A1,1,8507.60.00.20,CN,2025-06-10,100,2025-06-09,9903.01.24,20\n"
+                      "A2,1,8507.60.00.20,CN,2025-06-10,100,2025-06-10,9903.01.24,20\n", encoding="utf-8")
+    code, err = run(capsys, source, "--audit-date", "2026-06-01")
+    rows = read_rows(tmp_path / "dates.audit.csv")
+    assert code == 1 and "audited 1 lines; 1 could not be audited" in err
+    error = next(r for r in rows if r["entry_number"] == "A1")
+    assert error["row_type"] == "error" and "liquidation_date: 2025-06-09 is before the entry date" in error["error"]
+    assert any(r["entry_number"] == "A2" and r["row_type"] == "heading" for r in rows)

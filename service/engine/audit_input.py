@@ -112,7 +112,7 @@ def parse_request(tables, data) -> AuditRequest:
     for name in sorted(k for k in data if k not in REQUEST_FIELDS):
         errors.add(name, "unknown field (known: " + ", ".join(REQUEST_FIELDS) + ")")
     settings = _settings(tables, data, errors)
-    lines = _lines(tables, data.get("lines"), errors)
+    lines = _lines(tables, data.get("lines"), errors, None if "audit_date" in errors.errors else settings[0])
     _check_unique(data.get("lines"), errors)
     errors.raise_if_any("invalid audit")
     return AuditRequest(tuple(lines), *settings)
@@ -127,10 +127,10 @@ def parse_settings(tables, data: dict) -> AuditRequest:
     return AuditRequest((), *settings)
 
 
-def parse_item(tables, item, index: int) -> AuditLine:
+def parse_item(tables, item, index: int, audit_date: date) -> AuditLine:
     """One line as filed, checked on its own; an InputError naming its fields (``paid.0.amount``)."""
     errors = ErrorCollector()
-    found = _line(tables, known_facts(tables), index, item, errors)
+    found = _line(tables, known_facts(tables), index, item, errors, audit_date)
     errors.raise_if_any("invalid line")
     return found
 
@@ -147,9 +147,13 @@ def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
     interest_to = errors.guard("interest_to", parse_date, data["interest_to"], "interest_to") \
         if data.get("interest_to") not in (None, "") else None
     if interest_to is None:
-        interest_to = audit_date
-        assumptions.append({"fact": "interest_to", "assumption": f"interest is computed to {audit_date} (the audit "
-                            "date); by law it runs to the date of liquidation or reliquidation (19 U.S.C. 1505(c)): "
+        last = tables.refunds.interest.values[-1].end if tables.refunds is not None else None
+        capped = last is not None and audit_date > last
+        interest_to = last if capped else audit_date
+        assumptions.append({"fact": "interest_to", "assumption": f"interest is computed to {interest_to} "
+                            + (f"(where the interest rates the tables hold end; the audit date, {audit_date}, is "
+                               "later)" if capped else "(the audit date)")
+                            + "; by law it runs to the date of liquidation or reliquidation (19 U.S.C. 1505(c)): "
                             "give interest_to for the date you expect"})
     importer_type = data.get("importer_type")
     if importer_type in (None, ""):
@@ -162,7 +166,7 @@ def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
     return audit_date, interest_to, importer_type, tuple(assumptions)
 
 
-def _lines(tables, items, errors: ErrorCollector) -> list[AuditLine]:
+def _lines(tables, items, errors: ErrorCollector, audit_date: date | None) -> list[AuditLine]:
     if not isinstance(items, list) or not items:
         errors.add("lines", "must be a list of 1 to 10000 lines as filed")
         return []
@@ -172,14 +176,15 @@ def _lines(tables, items, errors: ErrorCollector) -> list[AuditLine]:
     facts = known_facts(tables)
     out = []
     for i, item in enumerate(items):
-        found = _line(tables, facts, i, item, errors.scoped(f"lines.{i}"))
+        found = _line(tables, facts, i, item, errors.scoped(f"lines.{i}"), audit_date)
         if found is not None:
             out.append(found)
     return out
 
 
-def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine | None:
-    """One line as filed: its duty-line fields, its identity, its liquidation and what was paid."""
+def _line(tables, facts, index: int, item, errors: ErrorCollector, audit_date: date | None) -> AuditLine | None:
+    """One line as filed: its duty-line fields, its identity, its liquidation and what was paid; its dates
+    and value possible (:func:`_impossible`)."""
     if not isinstance(item, dict):
         errors.add("line", "must be a JSON object (a line as filed)")
         return None
@@ -191,9 +196,36 @@ def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine 
         errors.merge(exc.errors)
     own = _own_fields(item, errors)
     paid = _paid(item.get("paid"), errors)
-    if line is None or own is None or paid is None:
+    if line is None or own is None or paid is None or _impossible(line, own, audit_date, errors):
         return None
     return AuditLine(index, line, *own[:2], paid, *own[2:])
+
+
+def _impossible(line: LineInput, own: tuple, audit_date: date | None, errors: ErrorCollector) -> bool:
+    """Dates and a value no entry can have, each a 400 naming its field: an entry after the audit date, a
+    liquidation before the entry, a deposit before the entry or after its liquidation or the audit date, and a
+    customs value of 0 (unlike a quote of /v1/duty, where 0 prices nothing: here it would make every duty
+    paid on the line look refundable, as a file whose commodity row lost its value does)."""
+    failed = len(errors.errors)
+    entry, liquidation, deposit = line.entry_date, own[2], own[4]
+    if line.value <= 0:
+        errors.add("value", "must be more than 0: the line's customs value (ES-003: the commodity row's Line "
+                            "Tariff Goods Value Amount); at 0 every duty paid on the line would read as refundable")
+    if audit_date is not None and entry > audit_date:
+        errors.add("entry_date", f"{entry} is after the audit date ({audit_date}): an audit is of entries made on "
+                                 "or before it (give audit_date)")
+    if liquidation is not None and liquidation < entry:
+        errors.add("liquidation_date", f"{liquidation} is before the entry date ({entry}): an entry liquidates "
+                                       "after it is made")
+    if deposit is not None and deposit < entry:
+        errors.add("deposit_date", f"{deposit} is before the entry date ({entry}): duties are deposited with the "
+                                   "entry summary, on or after the date of entry (usually some days after it)")
+    elif deposit is not None and audit_date is not None and deposit > audit_date:
+        errors.add("deposit_date", f"{deposit} is after the audit date ({audit_date})")
+    elif deposit is not None and liquidation is not None and deposit > liquidation:
+        errors.add("deposit_date", f"{deposit} is after the liquidation date ({liquidation}): duties are deposited "
+                                   "with the entry summary, before the entry liquidates")
+    return len(errors.errors) > failed
 
 
 _TEMPLATES: dict = {}

@@ -223,7 +223,7 @@ def audit_groups(tables, groups: list[Group], settings: dict, progress=None) -> 
 def _audit_group(tables, refunds, result: Audit, group: Group, index: int):
     """The audited line, or its error row (a dict)."""
     try:
-        a = parse_item(tables, line_of(group), index)
+        a = parse_item(tables, line_of(group), index, result.request.audit_date)
         return audit_line(tables, refunds, result.request, a, result)
     except InputError as exc:
         text = "; ".join(f"{k}: {m}" for k, ms in exc.errors.items() for m in ms)

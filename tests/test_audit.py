@@ -596,9 +596,42 @@ def test_bad_request_fields_are_a_400(client, body, field):
     assert r.status_code == 400 and field in r.get_json()["errors"], r.get_json()
 
 
-def test_a_line_the_tables_do_not_cover_is_a_404_naming_it(client):
-    r = client.post(AUDIT, json={"lines": [BATTERY_2025, {**BATTERY_2025, "line_number": 2, "hts": "9999.99.99"}]})
-    assert r.status_code == 404 and list(r.get_json()["errors"]) == ["lines.1.hts"]
+def test_a_line_the_tables_do_not_cover_is_not_audited_and_the_others_are(client):
+    # Line 1's HTS number is not in the tables: it is listed apart with the reason (and counted), never in a
+    # sum; lines 0 and 2 are audited as they would be alone (30,000 of IEEPA duties each, refundable by CAPE).
+    lines = [BATTERY_2025, {**BATTERY_2025, "line_number": 2, "hts": "9999.99.99"},
+             {**BATTERY_2025, "line_number": 3}]
+    doc = post(client, {"audit_date": "2026-06-01", "interest_to": "2026-07-01", "lines": lines})
+    assert [x["index"] for x in doc["lines"]] == [0, 2]
+    (skipped,) = doc["not_audited"]
+    assert (skipped["index"], skipped["line_number"], skipped["status"], skipped["field"]) == (1, 2, 404, "lines.1.hts")
+    assert skipped["message"] == "lines.1: HTS 9999.99.99 is not covered by the tariff tables"
+    t = doc["totals"]
+    assert (t["lines_audited"], t["lines_not_audited"], t["refundable"]) == (2, 1, "60000.00")
+    assert any("1 line(s) could not be audited" in w and "lines.1.hts" in w for w in doc["warnings"])
+    assert_identities(doc)
+    # in the spreadsheet form, one error row in its place, with no amounts
+    from test_sheet_outputs import parse
+    rows = parse("csv", client.post(AUDIT + ".csv", json={"audit_date": "2026-06-01", "interest_to": "2026-07-01",
+                                                           "lines": lines}).get_data(as_text=True))
+    assert [r["line"] for r in rows if r["row_type"] == "error"] == ["1"]
+    kinds = [r["line"] for r in rows]
+    assert kinds.index("1") > kinds.index("0") and kinds.index("1") < kinds.index("2")
+    assert sum(D(r["refundable"] or "0") for r in rows) == D("60000.00")
+
+
+def test_a_statistical_suffix_outside_its_edition_is_not_audited_with_the_numbers_of_that_date(client):
+    # 3801.10.50.00 was split on 2025-01-01 (3801.10.50.10 / .90): on 2025-08-01 the line is not covered.
+    body = {**ANODE, "hts": "3801.10.50.00", "entry_date": "2025-08-01"}
+    doc = post(client, {"lines": [body, {**ANODE, "line_number": 2}]})
+    (skipped,) = doc["not_audited"]
+    assert skipped["field"] == "lines.0.entry_date" and "3801.10.50.10, 3801.10.50.90" in skipped["hint"]
+    assert [x["index"] for x in doc["lines"]] == [1]
+
+
+def test_a_request_of_lines_none_of_which_is_covered_answers_with_none_audited(client):
+    doc = post(client, {"lines": [{**BATTERY_2025, "hts": "9999.99.99"}]})
+    assert doc["lines"] == [] and doc["totals"]["lines_not_audited"] == 1 and doc["totals"]["paid"] == "0.00"
 
 
 def test_more_than_10000_lines_is_a_413(client):

@@ -76,13 +76,15 @@ class Audit:
     rates: dict[date, InterestRate] = field(default_factory=dict)  # the interest rates used, by start
     windows: dict = field(default_factory=dict)    # (routes, entry date, liquidation) -> the window taken
     growth: dict = field(default_factory=dict)     # deposit date -> (compound factor, rates used)
-    liquidations: dict = field(default_factory=dict)   # (entry date, date given, liquidated) -> Liquidation
+    liquidations: dict = field(default_factory=dict)   # (entry date, date given, ...) -> Liquidation
+    not_audited: list = field(default_factory=list)    # (AuditLine, NotCovered): lines the tables do not cover
 
 
 # ----------------------------------------------------------------- the request
 
 def audit(tables, data) -> dict:
-    """``POST /v1/audit``: parse, audit every line, render; InputError (400) / NotCovered (404) on a bad line."""
+    """``POST /v1/audit``: parse, audit every line, render; an InputError (400) naming every bad field of every
+    line; a line the tables do not cover is reported as not audited (the others are audited)."""
     with paused_gc():
         return audit_doc(tables, run_audit(tables, parse_request(tables, data)))
 
@@ -119,7 +121,12 @@ def paused_gc():
 
 
 def run_audit(tables, request: AuditRequest) -> Audit:
-    """Every line audited; every line's input error reported at once (``lines.<i>.<field>``)."""
+    """Every line audited; every line's input error reported at once (``lines.<i>.<field>``).
+
+    A line the tables do not cover (an HTS number or a date outside them) is not audited and is listed,
+    with the reason, in ``not_audited``; the other lines are audited, as ``tariff-stack audit`` does with
+    a file (and as ``POST /v1/duty/batch`` answers each line on its own): one stale statistical suffix in
+    an export of 10,000 lines does not void the other 9,999."""
     refunds = refund_tables(tables)
     check_interest_to(refunds, request)
     result = Audit(request, [])
@@ -130,7 +137,7 @@ def run_audit(tables, request: AuditRequest) -> Audit:
         except InputError as exc:
             errors.scoped(f"lines.{a.index}").merge(exc.errors or {"line": [exc.message]})
         except NotCovered as exc:
-            raise exc.under(f"lines.{a.index}") from None
+            result.not_audited.append((a, exc.under(f"lines.{a.index}")))
     errors.raise_if_any("invalid audit")
     return result
 

@@ -27,7 +27,8 @@ def audit_doc(tables, result) -> OrderedDict:
     return OrderedDict(
         tables_version=tables.version, currency="USD", audit_date=request.audit_date.isoformat(),
         interest_to=request.interest_to.isoformat(), importer_type=request.importer_type,
-        totals=totals_doc(result.lines), lines=[line_doc(x) for x in result.lines],
+        totals=totals_doc(result.lines, len(result.not_audited)), lines=[line_doc(x) for x in result.lines],
+        not_audited=[_not_audited_doc(a, exc) for a, exc in result.not_audited],
         routes=_routes_doc(result.routes, request.audit_date), rulings=[_ruling_doc(s, p) for s, p in rulings],
         interest=_interest_doc(tables, result.rates, request.importer_type),
         liquidation_rules=_liquidation_doc(tables) if any(x.liquidation.assumed for x in result.lines) else [],
@@ -115,8 +116,15 @@ def _legal_doc(status) -> dict:
 
 # ------------------------------------------------------------------ totals
 
-def totals_doc(lines) -> OrderedDict:
-    """The request's totals, and the same by program and by route (sums of the rounded rows)."""
+def _not_audited_doc(a, exc) -> dict:
+    """A line the tables do not cover: named, with the reason, never counted in the totals."""
+    return {"index": a.index, "entry_number": a.entry_number, "line_number": a.line_number, "status": 404,
+            "code": "not_covered", "field": exc.field, "message": exc.message, "hint": exc.hint or None}
+
+
+def totals_doc(lines, not_audited: int = 0) -> OrderedDict:
+    """The request's totals, and the same by program and by route (sums of the rounded rows); how many lines
+    were audited and how many not (the tables do not cover them: not in these sums)."""
     totals = dict.fromkeys(AMOUNTS, ZERO)
     by_program: dict[str, list] = {}
     by_route: dict[str, dict] = {}
@@ -128,6 +136,8 @@ def totals_doc(lines) -> OrderedDict:
             if r.refund_window or r.contingent_window or r.underpaid_window:
                 _add_routes(by_route, r)
     out = OrderedDict((name, _m(totals[name])) for name in AMOUNTS)
+    out["lines_audited"] = len(lines)
+    out["lines_not_audited"] = not_audited
     out["by_program"] = {p: dict(zip(AMOUNTS, map(_m, v))) for p, v in sorted(by_program.items())}
     out["by_route"] = {k: _money(v) for k, v in sorted(by_route.items())}
     return out
@@ -258,8 +268,14 @@ def _liquidation_doc(tables) -> list[dict]:
 
 
 def _warnings(tables, result, rulings) -> list[str]:
-    """Every route, ruling and interest rate the figures rest on that is rated below confirmed."""
+    """Lines not audited, and every route, ruling and interest rate the figures rest on that is rated below
+    confirmed."""
     out = []
+    if result.not_audited:
+        out.append(f"{len(result.not_audited)} line(s) could not be audited (the tables do not cover them: "
+                   + ", ".join(exc.field for _, exc in result.not_audited[:5])
+                   + (", ..." if len(result.not_audited) > 5 else "")
+                   + "): they are not in the totals; see not_audited")
     for rid, route in sorted(result.routes.items()):
         rule = route.rule_on(result.request.audit_date) or route.values[-1]
         if rule.confidence != "confirmed":

@@ -125,7 +125,7 @@ def run_audit(tables, request: AuditRequest) -> Audit:
 
     A line the tables do not cover (an HTS number or a date outside them) is not audited and is listed,
     with the reason, in ``not_audited``; the other lines are audited, as ``tariff-stack audit`` does with
-    a file (and as ``POST /v1/duty` (a batch)` answers each line on its own): one stale statistical suffix in
+    a file (and as ``POST /v1/duty`` (a batch) answers each line on its own): one stale statistical suffix in
     an export of 10,000 lines does not void the other 9,999."""
     refunds = refund_tables(tables)
     check_interest_to(refunds, request)

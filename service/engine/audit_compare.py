@@ -293,7 +293,8 @@ def _settle(row: Row) -> None:
     if row.treatment == "refundable":
         row.refundable = row.paid
         if row.paid or row.assessed:
-            row.reasons.append(f"{row.legal.state} since {row.legal.since}: nothing owed; all paid is refundable")
+            row.reasons.append(f"{row.legal.state} since {row.legal.since}: nothing owed; all paid is recoverable "
+                               "(see its route)")
         return
     covered = row.paid + row.credited
     row.owed = row.assessed

@@ -132,9 +132,9 @@ _PSC_HELD = {
                     "(84 FR 40430), not only within 300 days of entry",
     "suspended": "a post-summary correction may be filed beyond 300 days of entry while liquidation is suspended "
                  "(CBP's ACE entry summary business rules), up to 15 days before liquidation",
-    "extended_or_suspended": "either way a post-summary correction may be filed beyond 300 days of entry, up to "
-                             "15 days before the new liquidation date (84 FR 40430; for suspended entries, CBP's "
-                             "ACE entry summary business rules)",
+    "extended_or_suspended": "extended or suspended, a post-summary correction may be filed beyond 300 days of "
+                             "entry, up to 15 days before the new liquidation date (84 FR 40430; for suspended "
+                             "entries, CBP's ACE entry summary business rules)",
 }
 
 

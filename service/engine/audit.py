@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +39,7 @@ from service.engine.audit_compare import ZERO, Row, compare, row_sums
 from service.engine.audit_doc import AMOUNTS, audit_doc
 from service.engine.audit_input import AuditLine, AuditRequest, parse_request
 from service.engine.audit_windows import Liquidation, Window, choose, liquidation_of, window
-from service.engine.cache import LruCache
+from service.engine.cache import IdentityCache
 from service.engine.quote import quote_stack
 from service.engine.stack import Stack
 
@@ -251,31 +250,16 @@ def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: 
     row.interest = cents(row.refundable * (found[0] - 1))
 
 
-_GROWTH: dict[int, tuple] = {}
-_CACHES_LOCK = threading.Lock()
-
-
-def _per_tables(registry: dict, refunds: RefundTables, size: int) -> LruCache:
-    """A bounded cache kept for one refund tables object (dropped with it, like the engine's caches)."""
-    entry = registry.get(id(refunds))
-    if entry is None or entry[0]() is not refunds:
-        with _CACHES_LOCK:
-            entry = registry.get(id(refunds))
-            if entry is None or entry[0]() is not refunds:
-                entry = registry[id(refunds)] = (weakref.ref(refunds), LruCache(size))
-    return entry[1]
+_GROWTH = IdentityCache(INTEREST_CACHE_SIZE, weak=True)   # (refund tables, start, end, importer type) -> growth
 
 
 def _growth(refunds: RefundTables, start: date, end: date, importer_type: str) -> tuple:
     """(compound factor, interest rates used) for a deposit on ``start`` to ``end``, memoised."""
-    cache = _per_tables(_GROWTH, refunds, INTEREST_CACHE_SIZE)
-    key = (start, end, importer_type)
-    found = cache.get(key)
+    found = _GROWTH.get(refunds, start, end, importer_type)
     if found is None:
         table = refunds.interest
-        found = (compound_factor(table, start, end, importer_type),
-                 tuple(value for value, _, _ in table.segments(start, end)))
-        cache.put(key, found)
+        found = _GROWTH.put(refunds, start, end, importer_type, value=(
+            compound_factor(table, start, end, importer_type), tuple(v for v, _, _ in table.segments(start, end))))
     return found
 
 

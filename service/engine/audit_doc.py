@@ -12,6 +12,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from service.model.money import fmt_decimal, rate6
+from service.engine.cache import IdentityCache
 
 ZERO = Decimal("0.00")
 
@@ -65,24 +66,20 @@ def line_doc(x) -> dict:
     return out
 
 
-_WARNINGS: dict = {}
-_WARNINGS_MAX = 10_000
+_WARNINGS = IdentityCache(10_000)   # a stack's warnings tuple -> those kept on the line
 
 
 def line_warnings(stack) -> list[str]:
     """The quote's warnings but those about one layer (its legal status, a value rated below confirmed): each
     heading row carries its legal state, citation and confidence, and the rulings are given once.  Memoised by
     the warnings tuple, which every line priced from one cached stack shares (kept in the value)."""
-    found = _WARNINGS.get(id(stack.warnings))
-    if found is not None and found[0] is stack.warnings:
-        return list(found[1])
+    found = _WARNINGS.get(stack.warnings)
+    if found is not None:
+        return list(found)
     layered = tuple(f"{x.measure_id} (" for x in stack.layers if x.legal_status is not None
                     or x.confidence != "confirmed")
     kept = tuple(w for w in stack.warnings if not (layered and w.startswith(layered)))
-    if len(_WARNINGS) >= _WARNINGS_MAX:
-        _WARNINGS.clear()
-    _WARNINGS[id(stack.warnings)] = (stack.warnings, kept)
-    return list(kept)
+    return list(_WARNINGS.put(stack.warnings, value=kept))
 
 
 def row_doc(r) -> dict:
@@ -103,15 +100,15 @@ def row_doc(r) -> dict:
     return out
 
 
-_LEGAL: dict = {}
+_LEGAL = IdentityCache(1_000)   # a legal status -> its row document (bounded: tables reloaded often)
 
 
 def _legal_doc(status) -> dict:
     """A row's legal state and date (the ruling itself is in the document's ``rulings``), rendered once."""
-    found = _LEGAL.get(id(status))
-    if found is None or found[0] is not status:
-        found = _LEGAL[id(status)] = (status, {"state": status.state, "since": status.since.isoformat()})
-    return found[1]
+    found = _LEGAL.get(status)
+    if found is None:
+        found = _LEGAL.put(status, value={"state": status.state, "since": status.since.isoformat()})
+    return found
 
 
 # ------------------------------------------------------------------ totals

@@ -24,6 +24,7 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import CENT, parse_amount
 from service.model.refunds import IMPORTER_TYPES
+from service.engine.cache import IdentityCache
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, parse_date, parse_line
 
 MAX_LINES = 10_000
@@ -228,8 +229,7 @@ def _impossible(line: LineInput, own: tuple, audit_date: date | None, errors: Er
     return len(errors.errors) > failed
 
 
-_TEMPLATES: dict = {}
-_TEMPLATES_MAX = 20_000
+_TEMPLATES = IdentityCache(20_000, weak=True)   # (tables, the line's fields but its value) -> line at a value of 1
 
 
 def _duty_line(tables, facts, fields: dict) -> LineInput:
@@ -246,13 +246,11 @@ def _duty_line(tables, facts, fields: dict) -> LineInput:
     if type(raw) is not str or not _PLAIN_VALUE.match(raw) or not all(type(v) is str for v in fields.values()) \
             or any(name in fields for name in CONTENT_FIELDS):
         return parse_line(fields, tables.aliases, facts)
-    key = (id(tables), tuple(sorted((k, v) for k, v in fields.items() if k != "value")))
-    template = _TEMPLATES.get(key)
-    if template is None or template[0] is not tables:
-        if len(_TEMPLATES) >= _TEMPLATES_MAX:
-            _TEMPLATES.clear()
-        template = _TEMPLATES[key] = (tables, parse_line({**fields, "value": "1"}, tables.aliases, facts))
-    return _with_value(template[1], Decimal(raw))
+    key = tuple(sorted((k, v) for k, v in fields.items() if k != "value"))
+    template = _TEMPLATES.get(tables, key)
+    if template is None:
+        template = _TEMPLATES.put(tables, key, value=parse_line({**fields, "value": "1"}, tables.aliases, facts))
+    return _with_value(template, Decimal(raw))
 
 
 def _with_value(line: LineInput, value: Decimal) -> LineInput:

@@ -24,6 +24,7 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import CENT, parse_amount
 from service.model.refunds import IMPORTER_TYPES
+from service.engine.audit_windows import read_liquidation_status
 from service.engine.cache import IdentityCache
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, parse_date, parse_line
 
@@ -31,14 +32,6 @@ MAX_LINES = 10_000
 MAX_PAID = 50            # paid headings on one line
 AUDIT_FIELDS = ("entry_number", "line_number", "liquidation_date", "liquidated", "liquidation_status",
                 "deposit_date", "paid")
-# ACE's liquidation statuses (as ACE Reports print them: Liquidated, Deemed Liquidated, Unliquidated, Pending,
-# Extended, Suspended, Under Review) -> (liquidated, why an unliquidated entry is held).  Research notes: issue
-# 14, law.md sections 2 and 7 (ES-003's "Liquidation Status"; CAPE takes "suspended, extended or under review"
-# entries); "pending" is ACE's status of an entry with a liquidation date in the future (STR, on ACE
-# liquidation reports); "deemed liquidated": liquidated by operation of law (19 U.S.C. 1504(a)).
-LIQUIDATION_STATUSES = {"liquidated": (True, None), "deemed liquidated": (True, None), "deem liquidated": (True, None),
-                        "unliquidated": (False, None), "pending": (False, None), "extended": (False, "extended"),
-                        "suspended": (False, "suspended"), "under review": (False, "under_review")}
 REQUEST_FIELDS = ("lines", "audit_date", "interest_to", "importer_type")
 _HEADING = re.compile(r"^(99\d{2})\.?(\d{2})\.?(\d{2})$")
 _CASE = re.compile(r"^([AC])-?(\d{3})-?(\d{3})(?:-?(\d{3}))?$")
@@ -275,7 +268,7 @@ def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:
              for name in ("liquidation_date", "deposit_date") if item.get(name) not in (None, "")}
     liquidated = errors.guard("liquidated", _yes_no, item["liquidated"]) \
         if item.get("liquidated") not in (None, "") else None
-    status = errors.guard("liquidation_status", _liquidation_status, item.get("liquidation_status"), liquidated) \
+    status = errors.guard("liquidation_status", read_liquidation_status, item.get("liquidation_status"), liquidated) \
         if item.get("liquidation_status") not in (None, "") else (liquidated, None)
     if len(errors.errors) > failed:
         return None
@@ -287,24 +280,10 @@ def _read_own_fields(item: dict) -> tuple:
     dates = [parse_date(get(name), name) if get(name) not in (None, "") else None
              for name in ("liquidation_date", "deposit_date")]
     liquidated = _yes_no(get("liquidated")) if get("liquidated") not in (None, "") else None
-    liquidated, held = _liquidation_status(get("liquidation_status"), liquidated) \
+    liquidated, held = read_liquidation_status(get("liquidation_status"), liquidated) \
         if get("liquidation_status") not in (None, "") else (liquidated, None)
     return (_entry_number(get("entry_number")), _line_number(get("line_number")), dates[0], liquidated, dates[1],
             held)
-
-
-def _liquidation_status(value, liquidated: bool | None) -> tuple[bool, str | None]:
-    """(liquidated, held) of a liquidation status as ACE prints it; a ValueError for one the audit cannot read,
-    or one that contradicts ``liquidated``."""
-    text = " ".join(str(value).replace("_", " ").replace("-", " ").lower().split()) if isinstance(value, str) else ""
-    found = LIQUIDATION_STATUSES.get(text)
-    if found is None:
-        raise ValueError(f"{str(value)[:30]!r} is not a liquidation status the audit reads: give one of Liquidated, "
-                         "Deemed Liquidated, Unliquidated, Pending, Extended, Suspended, Under Review (as ACE "
-                         "prints them), or leave it out and give liquidated yes or no")
-    if liquidated is not None and liquidated != found[0]:
-        raise ValueError(f"{value.strip()!r} contradicts liquidated={'yes' if liquidated else 'no'}: give one")
-    return found
 
 
 def _entry_number(value) -> str:

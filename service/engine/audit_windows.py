@@ -28,6 +28,30 @@ _PREFERENCE = {"open": 0, "automatic": 0, "not_yet_open": 1, "contested": 2, "cl
 HELD = ("extended", "suspended", "under_review", "extended_or_suspended")
 
 
+# ACE's liquidation statuses (as ACE Reports print them: Liquidated, Deemed Liquidated, Unliquidated, Pending,
+# Extended, Suspended, Under Review) -> (liquidated, why an unliquidated entry is held).  Research notes: issue
+# 14, law.md sections 2 and 7 (ES-003's "Liquidation Status"; CAPE takes "suspended, extended or under review"
+# entries); "pending" is ACE's status of an entry with a liquidation date in the future (STR, on ACE
+# liquidation reports); "deemed liquidated": liquidated by operation of law (19 U.S.C. 1504(a)).
+LIQUIDATION_STATUSES = {"liquidated": (True, None), "deemed liquidated": (True, None), "deem liquidated": (True, None),
+                        "unliquidated": (False, None), "pending": (False, None), "extended": (False, "extended"),
+                        "suspended": (False, "suspended"), "under review": (False, "under_review")}
+
+
+def read_liquidation_status(value, liquidated: bool | None) -> tuple[bool, str | None]:
+    """(liquidated, held) of a liquidation status as ACE prints it; a ValueError for one the audit cannot read,
+    or one that contradicts ``liquidated``."""
+    text = " ".join(str(value).replace("_", " ").replace("-", " ").lower().split()) if isinstance(value, str) else ""
+    found = LIQUIDATION_STATUSES.get(text)
+    if found is None:
+        raise ValueError(f"{str(value)[:30]!r} is not a liquidation status the audit reads: give one of Liquidated, "
+                         "Deemed Liquidated, Unliquidated, Pending, Extended, Suspended, Under Review (as ACE "
+                         "prints them), or leave it out and give liquidated yes or no")
+    if liquidated is not None and liquidated != found[0]:
+        raise ValueError(f"{value.strip()!r} contradicts liquidated={'yes' if liquidated else 'no'}: give one")
+    return found
+
+
 @dataclass(frozen=True)
 class Liquidation:
     status: str               # "liquidated" or "unliquidated" (on the audit date)
@@ -294,4 +318,5 @@ def choose(windows: list[Window]) -> Window:
     return windows[best]
 
 
-__all__ = ["Liquidation", "Window", "STATUSES", "liquidation_of", "window", "choose"]
+__all__ = ["Liquidation", "Window", "STATUSES", "HELD", "LIQUIDATION_STATUSES", "read_liquidation_status",
+           "liquidation_of", "window", "choose"]

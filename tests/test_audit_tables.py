@@ -95,6 +95,14 @@ def test_refund_table_defects_are_collected_with_file_and_line(copy):
     assert any(e.startswith("refunds/routes.yaml:") and "unknown route 'protests'" in e for e in errors), errors
 
 
+def test_an_automatic_window_needs_the_days_a_kept_deposit_can_be_protested(copy):
+    edit(copy / "refunds" / "routes.yaml", '        window: "automatic"\n        days_after_liquidation: "180"\n',
+         '        window: "automatic"\n')
+    errors = load_errors(copy)
+    assert any(e.startswith("refunds/routes.yaml:") and "a automatic window needs 'days_after_liquidation'" in e
+               for e in errors), errors
+
+
 def test_a_rate_must_be_quoted_and_unambiguous(copy):
     edit(copy / "refunds" / "interest.yaml", 'non_corporate: "8%"', 'non_corporate: "8"')
     assert any("ambiguous" in e for e in load_errors(copy))
@@ -148,3 +156,41 @@ def test_cape_before_it_opened_is_not_yet_open_and_the_choice_prefers_an_open_ro
     cape = window(routes["cape"], date(2025, 5, 1), liq, date(2026, 5, 25))
     assert (cape.status, cape.closes) == ("open", date(2026, 5, 25))
     assert choose([cape, window(routes["protest"], date(2025, 5, 1), liq, date(2026, 5, 25))]) is cape
+
+
+def test_windows_of_an_entry_held_past_its_date(tables):
+    routes = tables.refunds.routes
+    entry, audit = date(2025, 9, 1), date(2026, 11, 28)
+    held = liquidation_of(tables.refunds, entry, date(2026, 7, 17), False, audit)
+    assert (held.status, held.date, held.held) == ("unliquidated", None, "extended_or_suspended")
+    # no protest before liquidation; CAPE open without a close date; PSC open without an end
+    protest = window(routes["protest"], entry, held, audit)
+    assert (protest.status, protest.opens, protest.closes) == ("not_yet_open", None, None)
+    cape = window(routes["cape"], entry, held, audit)
+    assert (cape.status, cape.closes) == ("open", None)
+    psc = window(routes["psc"], entry, held, audit)
+    assert (psc.status, psc.closes) == ("open", None)
+    # the same entry liquidated on 2026-07-17: protest open to 2027-01-13 (14, 31, 30, 31, 30, 31 -> 167 on
+    # Dec 31, + 13), CAPE closed on 2026-10-05 (+80: 14, 31, 30, + 5)
+    done = liquidation_of(tables.refunds, entry, date(2026, 7, 17), None, audit)
+    assert window(routes["protest"], entry, done, audit).closes == date(2027, 1, 13)
+    assert (window(routes["cape"], entry, done, audit).status, window(routes["cape"], entry, done, audit).closes) \
+        == ("closed", date(2026, 10, 5))
+
+
+def test_an_ad_cvd_line_without_a_date_is_suspended_not_given_the_usual_date(tables):
+    # entry 2025-08-15: the usual date would be Friday 2026-06-26 (314 days: 2026-06-25, a Thursday)
+    plain = liquidation_of(tables.refunds, date(2025, 8, 15), None, None, date(2026, 11, 28))
+    assert (plain.status, plain.date, plain.held) == ("liquidated", date(2026, 6, 26), None)
+    adcvd = liquidation_of(tables.refunds, date(2025, 8, 15), None, None, date(2026, 11, 28), adcvd=True)
+    assert (adcvd.status, adcvd.date, adcvd.assumed, adcvd.held) == ("unliquidated", None, True, "suspended")
+    assert "AD/CVD entries are suspended" in adcvd.warning
+    # said liquidated without a date: the usual date is used, with a warning that it is likely wrong
+    said = liquidation_of(tables.refunds, date(2025, 8, 15), None, True, date(2026, 11, 28), adcvd=True)
+    assert said.date == date(2026, 6, 26) and "likely wrong" in said.warning
+    # the AD/CVD refund: automatic while unliquidated, then a protest window from liquidation
+    route = tables.refunds.routes["adcvd_no_order"]
+    assert window(route, date(2025, 8, 15), adcvd, date(2026, 11, 28)).status == "automatic"
+    w = window(route, date(2025, 8, 15), said, date(2026, 11, 28))
+    # 2026-06-26 + 180 = 2026-12-23 (4 days to June 30, 31, 31, 30, 31, 30 -> 157 on Nov 30, + 23)
+    assert (w.status, w.opens, w.closes) == ("open", date(2026, 6, 26), date(2026, 12, 23))

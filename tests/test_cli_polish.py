@@ -10,6 +10,7 @@ import yaml
 
 import service
 import service.cli
+import service.cli.pricing
 from conftest import CONTRACT, REPO
 from service.cli import main
 from service.engine.compile import compile_tables
@@ -122,8 +123,8 @@ def test_check_draws_a_bar_on_stderr_sized_to_the_lines(capsys, monkeypatch, tab
             progress(1)
         return 7
 
-    monkeypatch.setattr(service.cli, "tqdm", Bar)
-    monkeypatch.setattr(service.cli, "compile_tables", fake_compile)
+    monkeypatch.setattr(service.cli.pricing, "tqdm", Bar)          # check's module (service/cli/pricing.py)
+    monkeypatch.setattr(service.cli.pricing, "compile_tables", fake_compile)
     assert main(["check"]) == 0
     (bar,) = bars
     assert bar.kwargs["file"] is sys.stderr and bar.kwargs["total"] == len(tables.lines) == bar.n

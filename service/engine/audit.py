@@ -9,12 +9,14 @@ named steps:
    (:func:`service.engine.quote.quote_stack`, with its caches);
 2. the line's **liquidation**, given or assumed (:mod:`audit_windows`);
 3. the **comparison** heading by heading (:mod:`audit_compare`): paid,
-   assessed, owed today (assessed less what a ruling voided), refundable,
+   assessed, owed today (assessed less what a ruling voided), recoverable,
    contingent, underpaid, unmatched;
 4. the **route** each recoverable (or underpaid) amount takes, with the last
    day of its window, from ``refunds/routes.yaml`` and the measure's
-   ``legal_status``;
-5. **interest** on refundable amounts, from the deposit date to
+   ``legal_status``; a recoverable amount is ``refundable`` (recoverable now:
+   its route is open, automatic or not yet open), ``closed`` (every window
+   has closed) or ``contested`` (its route is disputed in court);
+5. **interest** on refundable amounts only, from the deposit date to
    ``interest_to``, at the overpayment rates of ``refunds/interest.yaml``,
    compounded daily; one rounding point, half-up to the cent per heading.
 
@@ -25,20 +27,19 @@ from __future__ import annotations
 
 import gc
 import threading
-import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from service.model.errors import ErrorCollector, InputError, NotCovered
-from service.model.money import cents
+from service.model.money import cents, fmt_money
 from service.model.refunds import InterestRate, RefundTables, Route, compound_factor
-from service.engine.audit_compare import Row, compare, row_sums
+from service.engine.audit_compare import ZERO, Row, compare, row_sums
 from service.engine.audit_doc import AMOUNTS, audit_doc
 from service.engine.audit_input import AuditLine, AuditRequest, parse_request
 from service.engine.audit_windows import Liquidation, Window, choose, liquidation_of, window
-from service.engine.cache import LruCache
+from service.engine.cache import IdentityCache
 from service.engine.quote import quote_stack
 from service.engine.stack import Stack
 
@@ -74,13 +75,15 @@ class Audit:
     rates: dict[date, InterestRate] = field(default_factory=dict)  # the interest rates used, by start
     windows: dict = field(default_factory=dict)    # (routes, entry date, liquidation) -> the window taken
     growth: dict = field(default_factory=dict)     # deposit date -> (compound factor, rates used)
-    liquidations: dict = field(default_factory=dict)   # (entry date, date given, liquidated) -> Liquidation
+    liquidations: dict = field(default_factory=dict)   # (entry date, date given, ...) -> Liquidation
+    not_audited: list = field(default_factory=list)    # (AuditLine, NotCovered): lines the tables do not cover
 
 
 # ----------------------------------------------------------------- the request
 
 def audit(tables, data) -> dict:
-    """``POST /v1/audit``: parse, audit every line, render; InputError (400) / NotCovered (404) on a bad line."""
+    """``POST /v1/audit``: parse, audit every line, render; an InputError (400) naming every bad field of every
+    line; a line the tables do not cover is reported as not audited (the others are audited)."""
     with paused_gc():
         return audit_doc(tables, run_audit(tables, parse_request(tables, data)))
 
@@ -117,7 +120,12 @@ def paused_gc():
 
 
 def run_audit(tables, request: AuditRequest) -> Audit:
-    """Every line audited; every line's input error reported at once (``lines.<i>.<field>``)."""
+    """Every line audited; every line's input error reported at once (``lines.<i>.<field>``).
+
+    A line the tables do not cover (an HTS number or a date outside them) is not audited and is listed,
+    with the reason, in ``not_audited``; the other lines are audited, as ``tariff-stack audit`` does with
+    a file (and as ``POST /v1/duty`` (a batch) answers each line on its own): one stale statistical suffix in
+    an export of 10,000 lines does not void the other 9,999."""
     refunds = refund_tables(tables)
     check_interest_to(refunds, request)
     result = Audit(request, [])
@@ -128,7 +136,7 @@ def run_audit(tables, request: AuditRequest) -> Audit:
         except InputError as exc:
             errors.scoped(f"lines.{a.index}").merge(exc.errors or {"line": [exc.message]})
         except NotCovered as exc:
-            raise exc.under(f"lines.{a.index}") from None
+            result.not_audited.append((a, exc.under(f"lines.{a.index}")))
     errors.raise_if_any("invalid audit")
     return result
 
@@ -153,11 +161,12 @@ def check_interest_to(refunds: RefundTables, request: AuditRequest) -> None:
 def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLine, into: Audit) -> LineAudit:
     """The named steps of one line (see the module docstring)."""
     stack = quote_stack(tables, a.line)
-    key = (a.line.entry_date, a.liquidation_date, a.liquidated)
+    adcvd = has_adcvd_deposits(stack, a)
+    key = (a.line.entry_date, a.liquidation_date, a.liquidated, a.held, adcvd)
     liq = into.liquidations.get(key)
     if liq is None:
         liq = into.liquidations[key] = liquidation_of(refunds, a.line.entry_date, a.liquidation_date, a.liquidated,
-                                                      request.audit_date)
+                                                      request.audit_date, a.held, adcvd)
     rows = compare(tables, stack, a.paid, a.line.entry_date)
     deposit = a.deposit_date or a.line.entry_date
     windows = _LineWindows(refunds, a.line.entry_date, liq, request.audit_date, into)
@@ -165,6 +174,12 @@ def audit_line(tables, refunds: RefundTables, request: AuditRequest, a: AuditLin
         _route(row, refunds, windows)
         _interest(refunds, request, deposit, row, into)
     return LineAudit(a, stack, liq, deposit, rows)
+
+
+def has_adcvd_deposits(stack: Stack, a: AuditLine) -> bool:
+    """An AD/CVD duty assessed or paid on the line: its liquidation is suspended (no usual schedule)."""
+    return any(layer.case and layer.duty for layer in stack.layers) or any(
+        p.kind == "case" and p.amount for p in a.paid)
 
 
 class _LineWindows:
@@ -186,15 +201,31 @@ class _LineWindows:
 
 
 def _route(row: Row, refunds: RefundTables, windows: _LineWindows) -> None:
-    """The route of each amount of the row: refundable, contingent, underpaid."""
+    """The route of each amount of the row: refundable (then closed or contested), contingent, underpaid."""
     own = row.legal.refund.routes if row.legal is not None and row.legal.refund is not None else None
     if row.refundable > 0:
         routes = own if row.treatment == "refundable" and own else refunds.overpayment_routes
         row.refund_window = windows.of(routes)
+        _recoverable_now(row, row.refund_window)
     if row.contingent > 0:
         row.contingent_window = windows.of(own or refunds.contingent_routes)
     if row.underpaid > 0:
         row.underpaid_window = windows.of(refunds.underpayment_routes)
+
+
+def _recoverable_now(row: Row, w: Window) -> None:
+    """What the row can recover stays ``refundable`` only if its route is open, automatic or not yet open:
+    behind a closed window it is ``closed`` (lost), behind a contested one ``contested`` (never refundable)."""
+    amount = row.refundable
+    if w.status == "closed":
+        row.closed, row.refundable = amount, ZERO
+        row.reasons.append(f"{fmt_money(amount)} can no longer be recovered: every window has closed (the last, "
+                           f"{w.route}, on {w.closes})" if w.closes else
+                           f"{fmt_money(amount)} can no longer be recovered: every window has closed")
+    elif w.status == "contested":
+        row.contested, row.refundable = amount, ZERO
+        row.reasons.append(f"{fmt_money(amount)} is contested, not refundable now: its refund ({w.route}) is "
+                           "disputed in court (see the route's citation); no interest is computed on it")
 
 
 # ------------------------------------------------------------------- interest
@@ -202,7 +233,7 @@ def _route(row: Row, refunds: RefundTables, windows: _LineWindows) -> None:
 def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: Row, into: Audit) -> None:
     """Rounding point: interest on the row's refundable amount, half-up to the cent."""
     w = row.refund_window
-    if row.refundable <= 0 or w is None or not w.interest or w.status == "closed":
+    if row.refundable <= 0 or w is None or not w.interest:      # closed and contested amounts are not refundable
         return
     if request.interest_to <= deposit:
         return
@@ -219,31 +250,16 @@ def _interest(refunds: RefundTables, request: AuditRequest, deposit: date, row: 
     row.interest = cents(row.refundable * (found[0] - 1))
 
 
-_GROWTH: dict[int, tuple] = {}
-_CACHES_LOCK = threading.Lock()
-
-
-def _per_tables(registry: dict, refunds: RefundTables, size: int) -> LruCache:
-    """A bounded cache kept for one refund tables object (dropped with it, like the engine's caches)."""
-    entry = registry.get(id(refunds))
-    if entry is None or entry[0]() is not refunds:
-        with _CACHES_LOCK:
-            entry = registry.get(id(refunds))
-            if entry is None or entry[0]() is not refunds:
-                entry = registry[id(refunds)] = (weakref.ref(refunds), LruCache(size))
-    return entry[1]
+_GROWTH = IdentityCache(INTEREST_CACHE_SIZE, weak=True)   # (refund tables, start, end, importer type) -> growth
 
 
 def _growth(refunds: RefundTables, start: date, end: date, importer_type: str) -> tuple:
     """(compound factor, interest rates used) for a deposit on ``start`` to ``end``, memoised."""
-    cache = _per_tables(_GROWTH, refunds, INTEREST_CACHE_SIZE)
-    key = (start, end, importer_type)
-    found = cache.get(key)
+    found = _GROWTH.get(refunds, start, end, importer_type)
     if found is None:
         table = refunds.interest
-        found = (compound_factor(table, start, end, importer_type),
-                 tuple(value for value, _, _ in table.segments(start, end)))
-        cache.put(key, found)
+        found = _GROWTH.put(refunds, start, end, importer_type, value=(
+            compound_factor(table, start, end, importer_type), tuple(v for v, _, _ in table.segments(start, end))))
     return found
 
 

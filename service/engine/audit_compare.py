@@ -12,18 +12,21 @@ Each row then settles, by the legal status of its measure (data in the
 tables, :data:`service.model.measures.LEGAL_TREATMENT`):
 
 * ``refundable`` (a voided measure, an AD/CVD investigation with no order):
-  nothing is owed and everything paid is refundable;
+  nothing is owed and everything paid is recoverable;
 * ``in_force`` and ``contingent``: the assessed duty is owed; what was paid
   beyond it is refundable, what was not paid is underpaid; a payment under a
   wrong heading of the same program is first credited to that program's
   shortfall; on a contingent measure (still litigated) the part of the
   assessed duty that was paid is ``contingent``, shown apart.
 
-For every line: ``paid - owed = refundable - underpaid + unmatched``.
+What is recoverable is ``refundable`` here; the route chosen later
+(:func:`service.engine.audit.audit_line`) moves it to ``closed`` when every
+window of its routes has closed, or to ``contested`` when its only route is
+disputed in court, so that ``refundable`` is what can be recovered now.
+For every line: ``paid - owed = refundable + closed + contested - underpaid + unmatched``.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +35,7 @@ from service.model.measures import LegalStatus, Measure
 from service.model.money import fmt_money
 from service.engine.audit_input import Paid, paid_heading
 from service.engine.audit_windows import Window
+from service.engine.cache import IdentityCache
 from service.engine.stack import Stack
 
 ZERO = Decimal("0.00")   # every amount of a row is exact to the cent (exponent -2), so it prints as 0.00
@@ -51,11 +55,13 @@ class Row:
     credited: Decimal = ZERO        # paid under another heading of the program and applied here
     applied: Decimal = ZERO         # of this row's payment, applied to another heading's shortfall
     owed: Decimal = ZERO
-    refundable: Decimal = ZERO
+    refundable: Decimal = ZERO      # recoverable now: its route is open, automatic or not yet open
+    closed: Decimal = ZERO          # recoverable once, but every window of its routes has closed
+    contested: Decimal = ZERO       # recoverable only if a pending appeal is won (finally liquidated IEEPA)
     contingent: Decimal = ZERO
     underpaid: Decimal = ZERO
     unmatched: Decimal = ZERO
-    interest: Decimal = ZERO
+    interest: Decimal = ZERO        # on ``refundable`` only
     citation: str | None = None
     confidence: str | None = None
     reasons: list = field(default_factory=list)
@@ -65,19 +71,21 @@ class Row:
 
 
 def row_sums(rows) -> tuple[Decimal, ...]:
-    """The rows' paid, assessed, owed, refundable, contingent, underpaid, unmatched and interest (in that
-    order: service.engine.audit_doc.AMOUNTS), in one pass."""
-    paid = assessed = owed = refundable = contingent = underpaid = unmatched = interest = ZERO
+    """The rows' paid, assessed, owed, refundable, closed, contested, contingent, underpaid, unmatched and
+    interest (in that order: service.engine.audit_doc.AMOUNTS), in one pass."""
+    paid = assessed = owed = refundable = closed = contested = contingent = underpaid = unmatched = interest = ZERO
     for r in rows:
         paid += r.paid
         assessed += r.assessed
         owed += r.owed
         refundable += r.refundable
+        closed += r.closed
+        contested += r.contested
         contingent += r.contingent
         underpaid += r.underpaid
         unmatched += r.unmatched
         interest += r.interest
-    return paid, assessed, owed, refundable, contingent, underpaid, unmatched, interest
+    return paid, assessed, owed, refundable, closed, contested, contingent, underpaid, unmatched, interest
 
 
 # ------------------------------------------------------------- heading index
@@ -90,23 +98,21 @@ class HeadingIndex:
     program_status: dict[str, LegalStatus]
 
 
-_INDEXES: dict[int, tuple] = {}
+_INDEXES = IdentityCache(8, weak=True)        # tables -> its HeadingIndex
 
 
 def heading_index(tables) -> HeadingIndex:
     """The index of ``tables`` (built once per tables object)."""
-    found = _INDEXES.get(id(tables))
-    if found is not None and found[0]() is tables:
-        return found[1]
+    found = _INDEXES.get(tables)
+    if found is not None:
+        return found
     by_number: dict[str, Measure] = {}
     for m in tables.measures.values():
         for number in _numbers_of(m):
             known = by_number.get(number)
             if known is None or (known.kind != "duty" and m.kind == "duty"):
                 by_number[number] = m
-    index = HeadingIndex(by_number, _program_status(tables))
-    _INDEXES[id(tables)] = (weakref.ref(tables), index)
-    return index
+    return _INDEXES.put(tables, value=HeadingIndex(by_number, _program_status(tables)))
 
 
 def _numbers_of(m: Measure) -> set[str]:
@@ -212,19 +218,17 @@ def _unassessed_row(index: HeadingIndex, stack: Stack, p: Paid, entry_date: date
                confidence=confidence, reasons=[reason])
 
 
-_UNASSESSED: dict = {}
-_UNASSESSED_MAX = 20_000
+_UNASSESSED = IdentityCache(20_000)   # (stack's not_applied, index, heading, entry date) -> what it is
 
 
 def _unassessed(index: HeadingIndex, stack: Stack, heading: str, kind: str, entry_date: date) -> tuple:
     """(measure, status, treatment, citation, confidence, reason) of a number the stack does not assess.
 
-    Memoised by the stack's ``not_applied`` (shared by every line priced from one cached stack, and kept in
-    the value so its identity stays valid), bounded: cleared when full."""
-    key = (id(index), id(stack.not_applied), heading, entry_date)
-    found = _UNASSESSED.get(key)
-    if found is not None and found[0] is stack.not_applied:
-        return found[1]
+    Memoised by the stack's ``not_applied`` (shared by every line priced from one cached stack) and the
+    index's identity (one per tables object, kept by :data:`_INDEXES`)."""
+    found = _UNASSESSED.get(stack.not_applied, id(index), heading, entry_date)
+    if found is not None:
+        return found
     measure = index.measures.get(heading)
     if measure is None:
         what = "AD/CVD case" if kind == "case" else "heading"
@@ -236,10 +240,7 @@ def _unassessed(index: HeadingIndex, stack: Stack, heading: str, kind: str, entr
         out = (measure, status, treatment_of(status, entry_date), value.cite if value else None,
                value.confidence if value else None,
                f"{heading} ({measure.id}) is not in the stack assessed on {entry_date}: {_why_not(stack, measure)}")
-    if len(_UNASSESSED) >= _UNASSESSED_MAX:
-        _UNASSESSED.clear()
-    _UNASSESSED[key] = (stack.not_applied, out)
-    return out
+    return _UNASSESSED.put(stack.not_applied, id(index), heading, entry_date, value=out)
 
 
 def _value_of(measure: Measure, heading: str):
@@ -285,7 +286,8 @@ def _settle(row: Row) -> None:
     if row.treatment == "refundable":
         row.refundable = row.paid
         if row.paid or row.assessed:
-            row.reasons.append(f"{row.legal.state} since {row.legal.since}: nothing owed; all paid is refundable")
+            row.reasons.append(f"{row.legal.state} since {row.legal.since}: nothing owed; all paid is recoverable "
+                               "(see its route)")
         return
     covered = row.paid + row.credited
     row.owed = row.assessed

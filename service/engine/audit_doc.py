@@ -12,11 +12,13 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from service.model.money import fmt_decimal, rate6
+from service.engine.cache import IdentityCache
 
 ZERO = Decimal("0.00")
 
-AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
-ROUTE_AMOUNTS = ("refundable", "contingent", "underpaid", "interest")
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
+ROUTE_AMOUNTS = ("refundable", "closed", "contested", "contingent", "underpaid", "interest")
 
 
 def audit_doc(tables, result) -> OrderedDict:
@@ -26,7 +28,8 @@ def audit_doc(tables, result) -> OrderedDict:
     return OrderedDict(
         tables_version=tables.version, currency="USD", audit_date=request.audit_date.isoformat(),
         interest_to=request.interest_to.isoformat(), importer_type=request.importer_type,
-        totals=totals_doc(result.lines), lines=[line_doc(x) for x in result.lines],
+        totals=totals_doc(result.lines, len(result.not_audited)), lines=[line_doc(x) for x in result.lines],
+        not_audited=[_not_audited_doc(a, exc) for a, exc in result.not_audited],
         routes=_routes_doc(result.routes, request.audit_date), rulings=[_ruling_doc(s, p) for s, p in rulings],
         interest=_interest_doc(tables, result.rates, request.importer_type),
         liquidation_rules=_liquidation_doc(tables) if any(x.liquidation.assumed for x in result.lines) else [],
@@ -58,27 +61,25 @@ def line_doc(x) -> dict:
     out["headings"] = [row_doc(r) for r in x.rows]
     out["assumptions"] = list(stack.assumptions) + [{"fact": f, "assumption": t} for f, t in a.line.readings]
     out["warnings"] = line_warnings(stack)
+    if x.liquidation.warning:
+        out["warnings"].append(x.liquidation.warning)
     return out
 
 
-_WARNINGS: dict = {}
-_WARNINGS_MAX = 10_000
+_WARNINGS = IdentityCache(10_000)   # a stack's warnings tuple -> those kept on the line
 
 
 def line_warnings(stack) -> list[str]:
     """The quote's warnings but those about one layer (its legal status, a value rated below confirmed): each
     heading row carries its legal state, citation and confidence, and the rulings are given once.  Memoised by
     the warnings tuple, which every line priced from one cached stack shares (kept in the value)."""
-    found = _WARNINGS.get(id(stack.warnings))
-    if found is not None and found[0] is stack.warnings:
-        return list(found[1])
+    found = _WARNINGS.get(stack.warnings)
+    if found is not None:
+        return list(found)
     layered = tuple(f"{x.measure_id} (" for x in stack.layers if x.legal_status is not None
                     or x.confidence != "confirmed")
     kept = tuple(w for w in stack.warnings if not (layered and w.startswith(layered)))
-    if len(_WARNINGS) >= _WARNINGS_MAX:
-        _WARNINGS.clear()
-    _WARNINGS[id(stack.warnings)] = (stack.warnings, kept)
-    return list(kept)
+    return list(_WARNINGS.put(stack.warnings, value=kept))
 
 
 def row_doc(r) -> dict:
@@ -86,7 +87,7 @@ def row_doc(r) -> dict:
     (``str`` is :func:`_m` inlined: this runs once per heading of every line.)"""
     out = {"heading": r.heading, "program": r.program, "measure_id": r.measure_id, "treatment": r.treatment,
            "paid": str(r.paid), "assessed": str(r.assessed), "owed": str(r.owed), "refundable": str(r.refundable),
-           "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
+           "closed": str(r.closed), "contested": str(r.contested), "contingent": str(r.contingent), "underpaid": str(r.underpaid), "unmatched": str(r.unmatched),
            "interest": str(r.interest), "citation": r.citation, "confidence": r.confidence, "reasons": r.reasons}
     if r.legal is not None:
         out["legal_status"] = _legal_doc(r.legal)
@@ -99,21 +100,28 @@ def row_doc(r) -> dict:
     return out
 
 
-_LEGAL: dict = {}
+_LEGAL = IdentityCache(1_000)   # a legal status -> its row document (bounded: tables reloaded often)
 
 
 def _legal_doc(status) -> dict:
     """A row's legal state and date (the ruling itself is in the document's ``rulings``), rendered once."""
-    found = _LEGAL.get(id(status))
-    if found is None or found[0] is not status:
-        found = _LEGAL[id(status)] = (status, {"state": status.state, "since": status.since.isoformat()})
-    return found[1]
+    found = _LEGAL.get(status)
+    if found is None:
+        found = _LEGAL.put(status, value={"state": status.state, "since": status.since.isoformat()})
+    return found
 
 
 # ------------------------------------------------------------------ totals
 
-def totals_doc(lines) -> OrderedDict:
-    """The request's totals, and the same by program and by route (sums of the rounded rows)."""
+def _not_audited_doc(a, exc) -> dict:
+    """A line the tables do not cover: named, with the reason, never counted in the totals."""
+    return {"index": a.index, "entry_number": a.entry_number, "line_number": a.line_number, "status": 404,
+            "code": "not_covered", "field": exc.field, "message": exc.message, "hint": exc.hint or None}
+
+
+def totals_doc(lines, not_audited: int = 0) -> OrderedDict:
+    """The request's totals, and the same by program and by route (sums of the rounded rows); how many lines
+    were audited and how many not (the tables do not cover them: not in these sums)."""
     totals = dict.fromkeys(AMOUNTS, ZERO)
     by_program: dict[str, list] = {}
     by_route: dict[str, dict] = {}
@@ -125,6 +133,8 @@ def totals_doc(lines) -> OrderedDict:
             if r.refund_window or r.contingent_window or r.underpaid_window:
                 _add_routes(by_route, r)
     out = OrderedDict((name, _m(totals[name])) for name in AMOUNTS)
+    out["lines_audited"] = len(lines)
+    out["lines_not_audited"] = not_audited
     out["by_program"] = {p: dict(zip(AMOUNTS, map(_m, v))) for p, v in sorted(by_program.items())}
     out["by_route"] = {k: _money(v) for k, v in sorted(by_route.items())}
     return out
@@ -135,22 +145,26 @@ def _add_program(by_program: dict, r) -> None:
     key = r.program or "unmatched"
     s = by_program.get(key)
     if s is None:
-        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.contingent, r.underpaid, r.unmatched,
-                           r.interest]
+        by_program[key] = [r.paid, r.assessed, r.owed, r.refundable, r.closed, r.contested, r.contingent,
+                           r.underpaid, r.unmatched, r.interest]
         return
     s[0] += r.paid
     s[1] += r.assessed
     s[2] += r.owed
     s[3] += r.refundable
-    s[4] += r.contingent
-    s[5] += r.underpaid
-    s[6] += r.unmatched
-    s[7] += r.interest
+    s[4] += r.closed
+    s[5] += r.contested
+    s[6] += r.contingent
+    s[7] += r.underpaid
+    s[8] += r.unmatched
+    s[9] += r.interest
 
 
 def _add_routes(by_route: dict, r) -> None:
-    """Each amount under the route it takes; an amount whose every window has closed under ``closed``."""
-    for amount_name, w in (("refundable", r.refund_window), ("contingent", r.contingent_window),
+    """Each amount under the route it takes; an amount whose every window has closed under ``closed`` (a
+    recoverable one as its ``closed`` amount, a contingent or underpaid one as such)."""
+    for amount_name, w in (("refundable", r.refund_window), ("closed", r.refund_window),
+                           ("contested", r.refund_window), ("contingent", r.contingent_window),
                            ("underpaid", r.underpaid_window)):
         amount = getattr(r, amount_name)
         if w is None or not amount:
@@ -223,11 +237,23 @@ def _line_assumptions(lines) -> list[dict]:
                     "runs from the entry date (19 U.S.C. 1505(c) counts from the date the duties were deposited, "
                     "usually with the entry summary some days after entry, so the interest shown may be a few "
                     "days' too much); give deposit_date"})
-    liquidations = sum(1 for x in lines if x.liquidation.assumed)
+    suspended = sum(1 for x in lines if x.liquidation.assumed and x.liquidation.held == "suspended")
+    liquidations = sum(1 for x in lines if x.liquidation.assumed) - suspended
     if liquidations:
         out.append({"fact": "liquidation_date", "assumption": f"{liquidations} line(s) give no liquidation_date: "
                     "their liquidation is assumed as liquidation_rules says (each line's liquidation.basis), and "
                     "every window counted from it moves with the real date; give liquidation_date"})
+    if suspended:
+        out.append({"fact": "liquidation_date", "assumption": f"{suspended} line(s) with AD/CVD deposits (or a "
+                    "suspended liquidation) give no liquidation_date: such entries do not liquidate on the usual "
+                    "schedule, so no date is assumed; they are taken as unliquidated on the audit date, their "
+                    "date not known (each line's liquidation.basis and warnings); give liquidation_date"})
+    held = sum(1 for x in lines if x.liquidation.held and not x.liquidation.assumed and x.liquidation.date is None)
+    if held:
+        out.append({"fact": "liquidated", "assumption": f"{held} line(s) give a liquidation date that has passed "
+                    "but say the entry has not liquidated: their liquidation was extended or suspended; the new "
+                    "date is not known, so the protest is not yet open and the post-summary correction has no "
+                    "known end (each line's warnings)"})
     return out
 
 
@@ -235,12 +261,18 @@ def _liquidation_doc(tables) -> list[dict]:
     """The liquidation dates assumed when a line gives none, with their citations."""
     return [{"from": r.start.isoformat(), "to": r.end.isoformat() if r.end else None,
              "days_after_entry": r.days_after_entry, "posted_on": r.posted_on, "citation": r.cite,
-             "confidence": r.confidence} for r in tables.refunds.liquidation]
+             "confidence": r.confidence, "note": r.note} for r in tables.refunds.liquidation]
 
 
 def _warnings(tables, result, rulings) -> list[str]:
-    """Every route, ruling and interest rate the figures rest on that is rated below confirmed."""
+    """Lines not audited, and every route, ruling and interest rate the figures rest on that is rated below
+    confirmed."""
     out = []
+    if result.not_audited:
+        out.append(f"{len(result.not_audited)} line(s) could not be audited (the tables do not cover them: "
+                   + ", ".join(exc.field for _, exc in result.not_audited[:5])
+                   + (", ..." if len(result.not_audited) > 5 else "")
+                   + "): they are not in the totals; see not_audited")
     for rid, route in sorted(result.routes.items()):
         rule = route.rule_on(result.request.audit_date) or route.values[-1]
         if rule.confidence != "confirmed":

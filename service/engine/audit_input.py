@@ -24,11 +24,14 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import CENT, parse_amount
 from service.model.refunds import IMPORTER_TYPES
+from service.engine.audit_windows import read_liquidation_status
+from service.engine.cache import IdentityCache
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, parse_date, parse_line
 
 MAX_LINES = 10_000
 MAX_PAID = 50            # paid headings on one line
-AUDIT_FIELDS = ("entry_number", "line_number", "liquidation_date", "liquidated", "deposit_date", "paid")
+AUDIT_FIELDS = ("entry_number", "line_number", "liquidation_date", "liquidated", "liquidation_status",
+                "deposit_date", "paid")
 REQUEST_FIELDS = ("lines", "audit_date", "interest_to", "importer_type")
 _HEADING = re.compile(r"^(99\d{2})\.?(\d{2})\.?(\d{2})$")
 _CASE = re.compile(r"^([AC])-?(\d{3})-?(\d{3})(?:-?(\d{3}))?$")
@@ -58,6 +61,7 @@ class AuditLine:
     liquidation_date: date | None = None
     liquidated: bool | None = None
     deposit_date: date | None = None
+    held: str | None = None       # extended, suspended, under_review: from the liquidation status given
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def parse_request(tables, data) -> AuditRequest:
     for name in sorted(k for k in data if k not in REQUEST_FIELDS):
         errors.add(name, "unknown field (known: " + ", ".join(REQUEST_FIELDS) + ")")
     settings = _settings(tables, data, errors)
-    lines = _lines(tables, data.get("lines"), errors)
+    lines = _lines(tables, data.get("lines"), errors, None if "audit_date" in errors.errors else settings[0])
     _check_unique(data.get("lines"), errors)
     errors.raise_if_any("invalid audit")
     return AuditRequest(tuple(lines), *settings)
@@ -117,10 +121,10 @@ def parse_settings(tables, data: dict) -> AuditRequest:
     return AuditRequest((), *settings)
 
 
-def parse_item(tables, item, index: int) -> AuditLine:
+def parse_item(tables, item, index: int, audit_date: date) -> AuditLine:
     """One line as filed, checked on its own; an InputError naming its fields (``paid.0.amount``)."""
     errors = ErrorCollector()
-    found = _line(tables, known_facts(tables), index, item, errors)
+    found = _line(tables, known_facts(tables), index, item, errors, audit_date)
     errors.raise_if_any("invalid line")
     return found
 
@@ -137,9 +141,13 @@ def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
     interest_to = errors.guard("interest_to", parse_date, data["interest_to"], "interest_to") \
         if data.get("interest_to") not in (None, "") else None
     if interest_to is None:
-        interest_to = audit_date
-        assumptions.append({"fact": "interest_to", "assumption": f"interest is computed to {audit_date} (the audit "
-                            "date); by law it runs to the date of liquidation or reliquidation (19 U.S.C. 1505(c)): "
+        last = tables.refunds.interest.values[-1].end if tables.refunds is not None else None
+        capped = last is not None and audit_date > last
+        interest_to = last if capped else audit_date
+        assumptions.append({"fact": "interest_to", "assumption": f"interest is computed to {interest_to} "
+                            + (f"(where the interest rates the tables hold end; the audit date, {audit_date}, is "
+                               "later)" if capped else "(the audit date)")
+                            + "; by law it runs to the date of liquidation or reliquidation (19 U.S.C. 1505(c)): "
                             "give interest_to for the date you expect"})
     importer_type = data.get("importer_type")
     if importer_type in (None, ""):
@@ -152,7 +160,7 @@ def _settings(tables, data: dict, errors: ErrorCollector) -> tuple:
     return audit_date, interest_to, importer_type, tuple(assumptions)
 
 
-def _lines(tables, items, errors: ErrorCollector) -> list[AuditLine]:
+def _lines(tables, items, errors: ErrorCollector, audit_date: date | None) -> list[AuditLine]:
     if not isinstance(items, list) or not items:
         errors.add("lines", "must be a list of 1 to 10000 lines as filed")
         return []
@@ -162,14 +170,15 @@ def _lines(tables, items, errors: ErrorCollector) -> list[AuditLine]:
     facts = known_facts(tables)
     out = []
     for i, item in enumerate(items):
-        found = _line(tables, facts, i, item, errors.scoped(f"lines.{i}"))
+        found = _line(tables, facts, i, item, errors.scoped(f"lines.{i}"), audit_date)
         if found is not None:
             out.append(found)
     return out
 
 
-def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine | None:
-    """One line as filed: its duty-line fields, its identity, its liquidation and what was paid."""
+def _line(tables, facts, index: int, item, errors: ErrorCollector, audit_date: date | None) -> AuditLine | None:
+    """One line as filed: its duty-line fields, its identity, its liquidation and what was paid; its dates
+    and value possible (:func:`_impossible`)."""
     if not isinstance(item, dict):
         errors.add("line", "must be a JSON object (a line as filed)")
         return None
@@ -181,13 +190,39 @@ def _line(tables, facts, index: int, item, errors: ErrorCollector) -> AuditLine 
         errors.merge(exc.errors)
     own = _own_fields(item, errors)
     paid = _paid(item.get("paid"), errors)
-    if line is None or own is None or paid is None:
+    if line is None or own is None or paid is None or _impossible(line, own, audit_date, errors):
         return None
     return AuditLine(index, line, *own[:2], paid, *own[2:])
 
 
-_TEMPLATES: dict = {}
-_TEMPLATES_MAX = 20_000
+def _impossible(line: LineInput, own: tuple, audit_date: date | None, errors: ErrorCollector) -> bool:
+    """Dates and a value no entry can have, each a 400 naming its field: an entry after the audit date, a
+    liquidation before the entry, a deposit before the entry or after its liquidation or the audit date, and a
+    customs value of 0 (unlike a quote of /v1/duty, where 0 prices nothing: here it would make every duty
+    paid on the line look refundable, as a file whose commodity row lost its value does)."""
+    failed = len(errors.errors)
+    entry, liquidation, deposit = line.entry_date, own[2], own[4]
+    if line.value <= 0:
+        errors.add("value", "must be more than 0: the line's customs value (ES-003: the commodity row's Line "
+                            "Tariff Goods Value Amount); at 0 every duty paid on the line would read as refundable")
+    if audit_date is not None and entry > audit_date:
+        errors.add("entry_date", f"{entry} is after the audit date ({audit_date}): an audit is of entries made on "
+                                 "or before it (give audit_date)")
+    if liquidation is not None and liquidation < entry:
+        errors.add("liquidation_date", f"{liquidation} is before the entry date ({entry}): an entry liquidates "
+                                       "after it is made")
+    if deposit is not None and deposit < entry:
+        errors.add("deposit_date", f"{deposit} is before the entry date ({entry}): duties are deposited with the "
+                                   "entry summary, on or after the date of entry (usually some days after it)")
+    elif deposit is not None and audit_date is not None and deposit > audit_date:
+        errors.add("deposit_date", f"{deposit} is after the audit date ({audit_date})")
+    elif deposit is not None and liquidation is not None and deposit > liquidation:
+        errors.add("deposit_date", f"{deposit} is after the liquidation date ({liquidation}): duties are deposited "
+                                   "with the entry summary, before the entry liquidates")
+    return len(errors.errors) > failed
+
+
+_TEMPLATES = IdentityCache(20_000, weak=True)   # (tables, the line's fields but its value) -> line at a value of 1
 
 
 def _duty_line(tables, facts, fields: dict) -> LineInput:
@@ -204,13 +239,11 @@ def _duty_line(tables, facts, fields: dict) -> LineInput:
     if type(raw) is not str or not _PLAIN_VALUE.match(raw) or not all(type(v) is str for v in fields.values()) \
             or any(name in fields for name in CONTENT_FIELDS):
         return parse_line(fields, tables.aliases, facts)
-    key = (id(tables), tuple(sorted((k, v) for k, v in fields.items() if k != "value")))
-    template = _TEMPLATES.get(key)
-    if template is None or template[0] is not tables:
-        if len(_TEMPLATES) >= _TEMPLATES_MAX:
-            _TEMPLATES.clear()
-        template = _TEMPLATES[key] = (tables, parse_line({**fields, "value": "1"}, tables.aliases, facts))
-    return _with_value(template[1], Decimal(raw))
+    key = tuple(sorted((k, v) for k, v in fields.items() if k != "value"))
+    template = _TEMPLATES.get(tables, key)
+    if template is None:
+        template = _TEMPLATES.put(tables, key, value=parse_line({**fields, "value": "1"}, tables.aliases, facts))
+    return _with_value(template, Decimal(raw))
 
 
 def _with_value(line: LineInput, value: Decimal) -> LineInput:
@@ -223,7 +256,7 @@ def _with_value(line: LineInput, value: Decimal) -> LineInput:
 
 
 def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:
-    """(entry_number, line_number, liquidation_date, liquidated, deposit_date), or None on an error."""
+    """(entry_number, line_number, liquidation_date, liquidated, deposit_date, held), or None on an error."""
     try:                                   # the common case, without collecting: every field reads
         return _read_own_fields(item)
     except ValueError:
@@ -235,9 +268,11 @@ def _own_fields(item: dict, errors: ErrorCollector) -> tuple | None:
              for name in ("liquidation_date", "deposit_date") if item.get(name) not in (None, "")}
     liquidated = errors.guard("liquidated", _yes_no, item["liquidated"]) \
         if item.get("liquidated") not in (None, "") else None
+    status = errors.guard("liquidation_status", read_liquidation_status, item.get("liquidation_status"), liquidated) \
+        if item.get("liquidation_status") not in (None, "") else (liquidated, None)
     if len(errors.errors) > failed:
         return None
-    return entry_number, line_number, dates.get("liquidation_date"), liquidated, dates.get("deposit_date")
+    return entry_number, line_number, dates.get("liquidation_date"), status[0], dates.get("deposit_date"), status[1]
 
 
 def _read_own_fields(item: dict) -> tuple:
@@ -245,7 +280,10 @@ def _read_own_fields(item: dict) -> tuple:
     dates = [parse_date(get(name), name) if get(name) not in (None, "") else None
              for name in ("liquidation_date", "deposit_date")]
     liquidated = _yes_no(get("liquidated")) if get("liquidated") not in (None, "") else None
-    return _entry_number(get("entry_number")), _line_number(get("line_number")), dates[0], liquidated, dates[1]
+    liquidated, held = read_liquidation_status(get("liquidation_status"), liquidated) \
+        if get("liquidation_status") not in (None, "") else (liquidated, None)
+    return (_entry_number(get("entry_number")), _line_number(get("line_number")), dates[0], liquidated, dates[1],
+            held)
 
 
 def _entry_number(value) -> str:

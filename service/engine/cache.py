@@ -67,6 +67,39 @@ class LruCache:
             self._data.clear()
 
 
+class IdentityCache:
+    """A bounded LRU cache keyed on an object's identity (and more key parts), for objects that are
+    unhashable or costly to hash (a tables object, a tuple of warnings shared by every line of one stack).
+
+    Each entry keeps the object itself (``weak=True``: a weak reference, for objects that must not be kept
+    alive by a cache, such as a tables object), and a lookup checks it is still the same object, so an id
+    reused after the first object is collected never finds the first one's value.  Bounded like every
+    engine cache: the least recently used entry goes first.
+    """
+
+    def __init__(self, maxsize: int, weak: bool = False):
+        self._lru = LruCache(maxsize)
+        self._weak = weak
+
+    def get(self, owner: Any, *parts: Hashable, default: Any = None) -> Any:
+        found = self._lru.get((id(owner), *parts))
+        if found is None:
+            return default
+        ref, value = found
+        return value if (ref() if self._weak else ref) is owner else default
+
+    def put(self, owner: Any, *parts: Hashable, value: Any) -> Any:
+        """Remember ``value`` for ``owner`` (and ``parts``); return it."""
+        self._lru.put((id(owner), *parts), (weakref.ref(owner) if self._weak else owner, value))
+        return value
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+
 @dataclass
 class EngineCaches:
     """What the engine memoises for one tables object."""

@@ -34,7 +34,10 @@ COMPOUNDING = ("daily",)
 # after_final_liquidation: from ``days_after_liquidation`` days after liquidation (when it is final), with
 #   no known end (IEEPA duties on finally liquidated entries);
 # limitation: from the entry until ``years_after_entry`` years after it (prior disclosure of an underpayment);
-# automatic: no filing and no deadline (AD/CVD deposits refunded on CBP's instructions).
+# automatic: no filing while the entry is unliquidated (AD/CVD deposits refunded at liquidation on CBP's
+#   instructions); once it has liquidated, a deposit kept is protested within ``days_after_liquidation`` days.
+# A before_liquidation window of an entry whose liquidation is extended or suspended runs to
+# ``days_before_liquidation`` days before the new date, without the limit after entry (84 FR 40430).
 WINDOW_KINDS = ("before_liquidation", "after_liquidation", "refund_process", "after_final_liquidation",
                 "limitation", "automatic")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -7,7 +7,9 @@ line was filed under (a Chapter 99 heading, the HTS number, an AD/CVD case)
 is a row of its own, with the duty paid under it.  The rows of one line
 share its ``entry_number`` and ``line_number``; the line's own fields
 (``hts``, ``origin``, ``entry_date``, ``value``, the facts,
-``liquidation_date``, ``liquidated``, ``deposit_date``) may be on every row
+``liquidation_date``, ``liquidated`` or ``liquidation_status`` (ES-003's
+``Liquidation Status``, as ACE prints it: an unknown value makes the line an
+error row), ``deposit_date``) may be on every row
 or on one (rows must not disagree).  Without an ``hts`` column the line's HTS
 number is its row whose heading is not a Chapter 99 heading (as in ES-003).
 
@@ -42,8 +44,9 @@ from service.render.spreadsheet import COLUMNS, NUMBER, table
 from service.render.tabular_files import AtomicOutput, FileProblem, Table, is_empty, read_table, text_of, write_csv, \
     write_xlsx
 
-OWN = ("entry_number", "line_number", "heading", "paid", "liquidation_date", "liquidated", "deposit_date")
-LINE_FIELDS = (*FIELDS, "liquidation_date", "liquidated", "deposit_date")
+OWN = ("entry_number", "line_number", "heading", "paid", "liquidation_date", "liquidated", "liquidation_status",
+       "deposit_date")
+LINE_FIELDS = (*FIELDS, "liquidation_date", "liquidated", "liquidation_status", "deposit_date")
 REQUIRED = ("entry_number", "line_number", "heading", "paid", "origin", "entry_date", "value")
 # Header names (as header_key reads them) taken as fields: ACE ES-003's, and a few common ones.
 ALIASES = {
@@ -95,9 +98,9 @@ class AuditSummary:
             out.append("columns not read: " + ", ".join(repr(h) for h in self.unread))
         t = self.totals
         if t:
-            out.append(f"totals USD: paid {t['paid']}, owed {t['owed']}, refundable {t['refundable']} "
-                       f"(interest {t['interest']}), contingent {t['contingent']}, underpaid {t['underpaid']}, "
-                       f"unmatched {t['unmatched']}")
+            out.append(f"totals USD: paid {t['paid']}, owed {t['owed']}, refundable now {t['refundable']} "
+                       f"(interest {t['interest']}), closed {t['closed']}, contested {t['contested']}, "
+                       f"contingent {t['contingent']}, underpaid {t['underpaid']}, unmatched {t['unmatched']}")
         out.append(f"audited {self.lines - self.failed} lines; {self.failed} could not be audited"
                    + (f"; wrote {self.written_as}" if self.written_as else ""))
         return out
@@ -126,7 +129,8 @@ def map_header(header: list, where: str, facts=()) -> tuple[dict, list, list]:
         raise FileProblem(f"{where}: the header lacks {', '.join(missing)}; found "
                           f"{', '.join(repr(c) for c in header) or 'nothing'}; an audit file has one row per line "
                           "and heading: entry_number, line_number, heading, paid, origin, entry_date, value (and "
-                          "optionally hts, liquidation_date, liquidated, deposit_date, the facts), or the names of "
+                          "optionally hts, liquidation_date, liquidated or liquidation_status, deposit_date, the "
+                          "facts), or the names of "
                           "ACE's ES-003 report (Entry Summary Number, Entry Summary Line Number, HTS Number - Full, "
                           "Line Tariff Duty Amount, Country of Origin Code, Entry Date, Line Tariff Goods Value "
                           "Amount)")
@@ -219,7 +223,7 @@ def audit_groups(tables, groups: list[Group], settings: dict, progress=None) -> 
 def _audit_group(tables, refunds, result: Audit, group: Group, index: int):
     """The audited line, or its error row (a dict)."""
     try:
-        a = parse_item(tables, line_of(group), index)
+        a = parse_item(tables, line_of(group), index, result.request.audit_date)
         return audit_line(tables, refunds, result.request, a, result)
     except InputError as exc:
         text = "; ".join(f"{k}: {m}" for k, ms in exc.errors.items() for m in ms)

@@ -1,7 +1,8 @@
 """An audit as spreadsheet rows (``POST /v1/audit.csv``, ``tariff-stack audit``): one row per line and heading.
 
 Safe to sum: every amount column (``paid``, ``assessed``, ``owed``,
-``refundable``, ``contingent``, ``underpaid``, ``unmatched``, ``interest``)
+``refundable``, ``closed``, ``contested``, ``contingent``, ``underpaid``,
+``unmatched``, ``interest``)
 sums to the audit's total, since each heading of each line is one row and
 there is no total row.  What belongs to a line (its customs value, effective
 rate, assumptions and warnings) is on the line's first row; what belongs to
@@ -13,14 +14,31 @@ from __future__ import annotations
 
 from service.render.spreadsheet import NOTE_SEPARATOR, _assumption_text, _first, _notes
 
-AMOUNTS = ("paid", "assessed", "owed", "refundable", "contingent", "underpaid", "unmatched", "interest")
+AMOUNTS = ("paid", "assessed", "owed", "refundable", "closed", "contested", "contingent", "underpaid", "unmatched",
+           "interest")
 
 
 def audit_rows(doc: dict) -> list[dict]:
+    """Each line's rows, and a line not audited as one ``error`` row, in the order of the request."""
     rows = []
+    skipped = iter(doc.get("not_audited", ()))
+    pending = next(skipped, None)
     for line in doc["lines"]:
+        while pending is not None and pending["index"] < line["index"]:
+            rows.append(not_audited_row(pending))
+            pending = next(skipped, None)
         rows.extend(line_rows(line, doc["currency"]))
+    while pending is not None:
+        rows.append(not_audited_row(pending))
+        pending = next(skipped, None)
     return with_audit_cells(rows, doc)
+
+
+def not_audited_row(x: dict) -> dict:
+    """A line the tables do not cover, as ``tariff-stack audit`` writes it: one error row, no amounts."""
+    return {"row_type": "error", "line": x["index"], "entry_number": x["entry_number"],
+            "line_number": x["line_number"], "status": x["code"],
+            "error": x["message"] + (f" ({x['hint']})" if x.get("hint") else "")}
 
 
 def with_audit_cells(rows: list[dict], doc: dict) -> list[dict]:
@@ -64,4 +82,4 @@ def heading_cells(h: dict) -> dict:
     return cells
 
 
-__all__ = ["audit_rows", "with_audit_cells", "line_rows", "heading_cells", "AMOUNTS"]
+__all__ = ["audit_rows", "with_audit_cells", "line_rows", "heading_cells", "not_audited_row", "AMOUNTS"]

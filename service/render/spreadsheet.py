@@ -107,11 +107,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "audit": _cols("row_type line:number entry_number line_number:number hts:code origin entry_date:date "
                    "deposit_date:date liquidation_status liquidation_date:date liquidation_assumed heading:code "
                    "program measure_id treatment legal_state paid:number assessed:number owed:number "
-                   "refundable:number contingent:number underpaid:number unmatched:number interest:number currency "
+                   "refundable:number closed:number contested:number contingent:number underpaid:number "
+                   "unmatched:number interest:number currency "
                    "refund_route refund_status refund_closes:date contingent_route contingent_closes:date "
                    "underpaid_route underpaid_closes:date citation confidence reasons "
                    "customs_value:number effective_rate:number line_assumptions line_warnings "
-                   "total_paid:number total_owed:number total_refundable:number total_contingent:number "
+                   "total_paid:number total_owed:number total_refundable:number total_closed:number "
+                   "total_contested:number total_contingent:number "
                    "total_underpaid:number total_unmatched:number total_interest:number audit_date:date "
                    "interest_to:date assumptions warnings source_rows status error"),
 }

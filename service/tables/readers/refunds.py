@@ -33,7 +33,7 @@ WINDOW_DAYS = {"before_liquidation": ("days_before_liquidation", "max_days_after
                "refund_process": ("days_after_liquidation",),
                "after_final_liquidation": ("days_after_liquidation",),
                "limitation": ("years_after_entry",),
-               "automatic": ()}
+               "automatic": ("days_after_liquidation",)}
 DAY_KEYS = ("days_before_liquidation", "max_days_after_entry", "days_after_liquidation", "years_after_entry")
 YES_NO = ("yes", "no")
 

@@ -140,6 +140,9 @@ def test_a_semicolon_csv_saved_by_excel_is_audited_in_its_own_dialect(tmp_path, 
     with open(tmp_path / "entries.audit.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert rows[0]["total_refundable"] == "30000.00"          # the same figures as the comma form above
+    # the tables' stamp on the first row only (safe to sum): the version and as-of date that priced the audit
+    assert rows[0]["tables_version"] and rows[0]["as_of"] == "2026-11-28" and rows[0]["age_days"].isdigit()
+    assert all(r["tables_version"] == r["as_of"] == r["age_days"] == "" for r in rows[1:])
 
 
 ES003 = """\

@@ -9,6 +9,7 @@ import yaml
 from conftest import CONTRACT, DUTY, url
 
 from service.render import spreadsheet
+from service.render import columns
 
 # Every GET resource, with the column list its operation documents.
 RESOURCES = [
@@ -173,7 +174,7 @@ def test_formula_text_from_a_caller_is_neutralised_in_the_api(client):
                        exporter=evil))
     assert r.status_code == 200
     rows = parse_csv(r.get_data(as_text=True))
-    text_cols = [i for i, c in enumerate(spreadsheet.COLUMNS["duty"]) if c.kind == spreadsheet.TEXT]
+    text_cols = [i for i, c in enumerate(spreadsheet.COLUMNS["duty"]) if c.kind == columns.TEXT]
     for row in rows[1:]:
         for i in text_cols:
             assert not row[i].startswith(("=", "+", "-", "@")), row[i]

@@ -5,6 +5,7 @@ import sys
 
 from tqdm import tqdm
 
+from service.cli.common import freshness
 from service.render.audit_file import audit_path
 
 
@@ -34,7 +35,8 @@ def audit_command(tables, args) -> int:
 
     settings = {k: v for k, v in (("audit_date", args.audit_date), ("interest_to", args.interest_to),
                                   ("importer_type", args.importer_type)) if v}
-    summary = audit_path(tables, args.file, args.output, settings, progress, sheet=args.sheet)
+    summary = audit_path(tables, args.file, args.output, settings, progress, sheet=args.sheet,
+                         fresh=freshness(tables))
     for line in summary.lines_text():
         print(line, file=sys.stderr)
     return 1 if summary.failed else 0

@@ -40,7 +40,10 @@ from service.engine.line_input import FIELDS, known_facts
 from service.render.audit_rows import line_rows, with_audit_cells
 from service.render.pricing_file import ALIASES as LINE_ALIASES
 from service.render.pricing_file import header_key
-from service.render.spreadsheet import COLUMNS, NUMBER, table
+from service.model.freshness import Freshness
+from service.render.columns import COLUMNS, NUMBER
+from service.render.freshness import stamp_first_row
+from service.render.spreadsheet import table
 from service.render.tabular_files import AtomicOutput, FileProblem, Table, is_empty, read_table, text_of, write_csv, \
     write_xlsx
 
@@ -266,8 +269,9 @@ def default_output(source: str, kind: str) -> str:
 
 
 def audit_path(tables, source: str, output: str | None, settings: dict, progress_factory=None,
-               sheet: str | None = None) -> AuditSummary:
-    """Audit the file ``source``; write the audit beside it (or to ``output``), atomically, never over it."""
+               sheet: str | None = None, fresh: Freshness | None = None) -> AuditSummary:
+    """Audit the file ``source``; write the audit beside it (or to ``output``), atomically, never over it.
+    ``fresh``: the tables' stamp for the first row (version, as-of date, age on the day of the audit)."""
     table = read_table(source, score=_score, sheet=sheet)
     target = output or default_output(source, table.kind)
     if os.path.exists(target) and os.path.samefile(source, target):
@@ -285,7 +289,7 @@ def audit_path(tables, source: str, output: str | None, settings: dict, progress
             if progress is not None:
                 progress.close()
         summary.failed = sum(1 for r in rows if r.get("row_type") == "error")
-        _write(out, target, rows, table)
+        _write(out, target, stamp_first_row(rows, tables.version, fresh) if fresh else rows, table)
     except BaseException:
         out.discard()
         raise

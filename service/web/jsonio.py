@@ -94,6 +94,16 @@ def read_json() -> dict:
     return data
 
 
+def read_lines_body(limit: int, what: str) -> dict:
+    """``read_json`` for a body of ``lines`` (a batch, an audit): more than ``limit`` lines is a 413 naming them."""
+    body = read_json()
+    lines = body.get("lines")
+    if isinstance(lines, list) and len(lines) > limit:
+        raise ApiError(413, "too_large", f"{what} may hold at most {limit} lines; got {len(lines)}",
+                       {"lines": [f"at most {limit} lines"]})
+    return body
+
+
 def _body() -> bytes:
     """The request body, at most ``MAX_CONTENT_LENGTH`` bytes, else a 413.
 

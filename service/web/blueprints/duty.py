@@ -11,9 +11,9 @@ from service.engine.quote import quote
 from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
-from service.web.errors import ApiError, envelope
+from service.web.errors import envelope
 from service.web.formats import EXT, chosen_format, post_format, respond
-from service.web.jsonio import read_json
+from service.web.jsonio import read_lines_body
 from service.web.schemas import (CACHE_BUSTER_PREFIX, MAX_BATCH_LINES, MAX_TEXT, BatchBody, LineQuery,
                                  TimelineQuery, validated)
 
@@ -81,12 +81,7 @@ def duty(ext=None):
 @bp.post(f"/v1/duty.{EXT}")
 def duty_batch(ext=None):
     fmt = post_format(ext)
-    body = read_json()
-    lines = body.get("lines")
-    if isinstance(lines, list) and len(lines) > MAX_BATCH_LINES:
-        raise ApiError(413, "too_large", f"a batch may hold at most {MAX_BATCH_LINES} lines; got {len(lines)}",
-                       {"lines": [f"at most {MAX_BATCH_LINES} lines"]})
-    body = validated(BatchBody, body)
+    body = validated(BatchBody, read_lines_body(MAX_BATCH_LINES, "a batch"))
     t = tables()
     results = []
     failed = 0

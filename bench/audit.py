@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from topology import free_port, tariff_stack_executable  # noqa: E402  (the bench's server toolkit)
+from topology import emit_report, free_port, tariff_stack_executable  # noqa: E402  (the bench's server toolkit)
 
 BILL = ["8507.60.00.20", "8507.60.00.30", "8504.40.95.80", "8504.23.00", "8537.10.91", "8544.60.40",
         "7308.90.95.90", "2836.91.00.50", "3801.10.50.10"]
@@ -152,11 +152,7 @@ def main(argv=None) -> dict:
     tables = load_tables()
     body = audit_body(tables, args.lines)
     report = {"engine": engine_seconds(tables, body, args.runs), "http": http_seconds(body, args.runs)}
-    text = json.dumps(report, indent=2)
-    if args.out:
-        Path(args.out).write_text(text)
-    print(text)
-    return report
+    return emit_report(report, args.out)
 
 
 if __name__ == "__main__":

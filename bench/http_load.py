@@ -27,9 +27,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-from topology import free_port, tariff_stack_executable  # the bench's one server-starting toolkit
+from topology import emit_report, free_port, tariff_stack_executable  # the bench's one server-starting toolkit
 
 # A BESS bill across origins and entry dates: the realistic mix of keys.
 BILL = ["8507.60.00.20", "8504.40.95.70", "8504.23.00", "8537.10.91", "8544.60.40", "8415.82.01",
@@ -133,10 +132,7 @@ def main(argv=None) -> dict:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    if args.out:
-        Path(args.out).write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    return report
+    return emit_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from topology import free_port  # the bench's one server-starting toolkit
+from topology import emit_report, free_port  # the bench's one server-starting toolkit
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINS = ["CN", "KR", "DE", "VN", "JP", "CA", "MX", "GB", "IN", "BR", "TW", "AU"]
@@ -141,11 +141,7 @@ def main(argv=None) -> dict:
               "clients": args.clients, **counts, "seconds": round(seconds, 1),
               "lines_per_second": round(args.lines / seconds), "before": before, "after": after,
               "rss_mb_max_after": max(w["rss_mb"] for w in after)}
-    text = json.dumps(report, indent=2)
-    if args.out:
-        Path(args.out).write_text(text)
-    print(text)
-    return report
+    return emit_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import grp
 import os
+import json
 import re
 import shutil
 import signal
@@ -53,6 +54,15 @@ http {{
     include tariff-stack.conf;
 }}
 """
+
+
+def emit_report(report: dict, out: str | None) -> dict:
+    """A benchmark's figures as JSON: printed, and written to ``out`` when given."""
+    text = json.dumps(report, indent=2)
+    if out:
+        Path(out).write_text(text)
+    print(text)
+    return report
 
 
 def free_port() -> int:

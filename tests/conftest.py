@@ -2,11 +2,14 @@ import functools
 import pathlib
 import shutil
 import socket
+import subprocess
 import sys
+import time
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 
 from service import load_tables, parse_line, quote
@@ -163,6 +166,29 @@ def tariff_stack_executable() -> str:
     found = str(local) if local.exists() else shutil.which("tariff-stack")
     assert found, "tariff-stack is not installed"
     return found
+
+
+def serve_until_stopped(args: list, env: dict, log_path: pathlib.Path, port: int):
+    """Start ``tariff-stack`` with ``args`` on loopback ``port``, wait for /healthz (30 s), yield its base URL,
+    stop it.  The server's output goes to ``log_path``, quoted when it dies or never answers."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([tariff_stack_executable(), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+            assert proc.poll() is None, log_path.read_text()
+        else:
+            proc.kill()
+            proc.wait()
+            pytest.fail("server did not answer /healthz within 30 s:\n" + log_path.read_text())
+        yield base
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ the request sent; a malformed public URL stops the server at start.
 """
 import os
 import subprocess
-import time
 
 import pytest
 import requests
 import yaml
-from conftest import BASE_URL, CONTRACT, DUTY, free_port, tariff_stack_executable
+from conftest import BASE_URL, CONTRACT, DUTY, free_port, serve_until_stopped, tariff_stack_executable
 
 SPEC = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
 PUBLIC = "https://tariffs.example.com/api"
@@ -25,24 +24,7 @@ def server(tmp_path_factory):
            "TARIFF_STACK_PUBLIC_URL": PUBLIC}
     env.pop("TARIFF_STACK_TRUST_PROXY", None)
     log_path = tmp_path_factory.mktemp("serve") / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([tariff_stack_executable(), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-            assert proc.poll() is None, log_path.read_text()
-        else:
-            proc.kill()
-            proc.wait()
-            pytest.fail("server did not answer /healthz within 30 s:\n" + log_path.read_text())
-        yield base
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield from serve_until_stopped(["serve"], env, log_path, port)
 
 
 def _validate(openapi, response):

@@ -9,11 +9,10 @@ import os
 import re
 import shutil
 import subprocess
-import time
 
 import pytest
 import requests
-from conftest import DUTY, REPO, free_port, tariff_stack_executable
+from conftest import DUTY, REPO, free_port, serve_until_stopped, tariff_stack_executable
 
 from service.tables.load import default_dir
 
@@ -55,26 +54,7 @@ def server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PORT": str(port), "TARIFF_STACK_HOST": "127.0.0.1", "WEB_CONCURRENCY": "2"}
     log_path = tmp_path_factory.mktemp("serve") / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([tariff_stack_executable(), *SERVE[1:]], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-        assert proc.poll() is None, log_path.read_text()
-    else:
-        proc.kill()
-        proc.wait()
-        log.close()
-        pytest.fail("server did not answer /healthz within 30 s:\n" + log_path.read_text())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    yield from serve_until_stopped(SERVE[1:], env, log_path, port)
 
 
 @pytest.mark.slow  # gunicorn in a subprocess

@@ -19,6 +19,8 @@ Layout (paths relative to the tables directory), one reader per kind in
     fx/rates.yaml         monthly currency rates (optional)
     refunds/interest.yaml, refunds/routes.yaml   overpayment interest and refund
                           routes, for audits of past entries (optional)
+    incentives/*.yaml     tax credits (48E storage, 45X battery components) for the
+                          credit position of landed cost and compare (optional)
     projects/*.yaml       project templates (optional)
     CHANGELOG.md          an entry per version (checked: service.tables.checks.release_checks)
 
@@ -40,6 +42,7 @@ from service.tables.readers.hts import read_hts_file
 from service.tables.readers.measures import read_measure_file
 from service.tables.readers.meta import read_meta
 from service.tables.readers.programs import read_programs
+from service.tables.readers.incentives import read_incentives
 from service.tables.readers.refunds import check_refund_routes, read_refunds
 from service.tables.readers.templates import read_template
 from service.tables.tables import Tables
@@ -77,10 +80,11 @@ def load_tables(directory: str | Path | None = None, past_release: bool = False)
     fx = _read_fx(reader, directory / "fx" / "rates.yaml")
     refunds = read_refunds(reader, directory / "refunds") if (directory / "refunds").is_dir() else None
     reader.errors.extend(check_refund_routes(measures, refunds))
+    incentives = read_incentives(reader, directory / "incentives") if (directory / "incentives").is_dir() else {}
     reader.raise_collected()
     tables = Tables(meta.version, meta.as_of, meta.coverage_from, directory, aliases, groups, programs, specials,
                     lines, measures, fees, fx=fx, verified_against=meta.verified_against,
-                    refunds=refunds)
+                    refunds=refunds, incentives=incentives)
     tables.build_indexes()
     _read_templates(reader, directory / "projects", tables)
     reader.errors.extend(release_checks(reader, tables.version, tables.as_of))   # the version and its CHANGELOG entry

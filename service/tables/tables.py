@@ -16,6 +16,7 @@ from service.model.errors import NotCovered
 from service.model.fees import Fee
 from service.model.fx import FxTable
 from service.model.hts_lines import HtsLine
+from service.model.incentives import IncentiveTable
 from service.model.measures import Measure
 from service.model.meta import VerifiedAgainst
 from service.model.refunds import RefundTables
@@ -43,6 +44,7 @@ class Tables:
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
     verified_against: VerifiedAgainst | None = None  # what the tables were checked against (meta.yaml)
     refunds: RefundTables | None = None     # refund routes and overpayment interest (refunds/*.yaml)
+    incentives: dict[str, IncentiveTable] = field(default_factory=dict)   # tax credits (incentives/*.yaml)
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:

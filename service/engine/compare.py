@@ -23,6 +23,8 @@ from service.engine.entry import MIN_QUANTITY, parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
 from service.engine.landed_parts import LandedCost
+from service.engine.compare_credit import domestic_credit, imported_credit
+from service.engine.credit_input import parse_project
 
 SHARED = ("entry_date", "export_date", "loaded_date", "mode", "allocation", "fx_rates", "template")
 MAX_QUOTES = 10
@@ -30,6 +32,7 @@ MAX_QUOTES = 10
 
 def compare(tables, data) -> dict:
     results = _imported(tables, data)
+    project = parse_project(data.get("project"))
     energy = results[0].totals.energy_kwh
     domestic = _domestic(data.get("domestic"), energy or None)
     dom_cost = domestic["delivered_cost"]
@@ -40,11 +43,29 @@ def compare(tables, data) -> dict:
                             "assumption": "domestic scope taken to have the same energy as the imported scope"})
     best = min([("domestic", dom_cost)] + [(q["name"], r.totals.landed_cost) for q, r in zip(quotes, results)],
                key=lambda kv: kv[1])[0]
-    return OrderedDict(
+    doc = OrderedDict(
         tables_version=tables.version, name=_name(data.get("name")),
         currency="USD", entry_date=results[0].entry.entry_date.isoformat(), domestic=_domestic_doc(domestic),
         imported=quotes, best=best, assumptions=assumptions, warnings=_warnings(results),
     )
+    if project is not None:
+        _add_credit(tables, project, data.get("domestic"), domestic, results, doc)
+    elif isinstance(data.get("domestic"), dict) and "credit" in data["domestic"]:
+        raise InputError.field("domestic.credit", "credit facts need a project (give project.construction_start)")
+    return doc
+
+
+def _add_credit(tables, project, raw_domestic: dict, domestic: dict, results: list[LandedCost], doc: dict) -> None:
+    """Each quote's credit position, net cost and break-even on net cost; the best quote on net cost."""
+    position, fields = domestic_credit(tables, project, raw_domestic.get("credit"), domestic["delivered_cost"],
+                                       domestic.get("energy_kwh"), results[0].entry.entry_date)
+    doc["domestic"].update(fields)
+    nets = [("domestic", position.net_cost)]
+    for quote, result in zip(doc["imported"], results):
+        imported, extra = imported_credit(tables, project, result, position)
+        quote.update(extra)
+        nets.append((quote["name"], imported.net_cost))
+    doc["best_net"] = min(nets, key=lambda kv: kv[1])[0]
 
 
 def _warnings(results: list[LandedCost]) -> list[str]:
@@ -57,7 +78,7 @@ def _imported(tables, data) -> list[LandedCost]:
     if not isinstance(data, dict):
         raise InputError("the body must be a JSON object", {"body": ["must be an object"]})
     errors = ErrorCollector(fail_fast=True)
-    unknown = sorted(set(data) - {*SHARED, "domestic", "imported", "name"})
+    unknown = sorted(set(data) - {*SHARED, "domestic", "imported", "name", "project"})
     if unknown:
         errors.add(unknown[0], "unknown field")
     imported = data.get("imported")
@@ -110,7 +131,7 @@ def _domestic(data, energy: Decimal | None) -> dict:
     if not isinstance(data, dict):
         errors.add("domestic", "must be an object with name and delivered_price")
     domestic = errors.scoped("domestic")
-    unknown = sorted(set(data) - {"name", "delivered_price", "energy_kwh", "quantity", "note"})
+    unknown = sorted(set(data) - {"name", "delivered_price", "energy_kwh", "quantity", "note", "credit"})
     if unknown:
         domestic.add(unknown[0], "unknown field")
     raw = data.get("delivered_price")

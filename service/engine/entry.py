@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
+from service.model.incentives import CREDIT_CLASSES
 from service.model.money import ZERO, parse_amount
 from service.model.templates import SHARES, expand, get_template
 from service.engine.line_input import known_facts, parse_date, parse_line, parse_mode
@@ -26,8 +27,11 @@ ALLOCATIONS = ("value", "weight", "quantity")
 MAX_LINES = 1_000
 ENTRY_FIELDS = {"entry_date", "export_date", "loaded_date", "mode", "allocation", "costs", "fx_rates", "lines",
                 "template", "fill", "defaults", "name"}
+PROJECT_FIELD = "project"   # allowed where the caller reads it (landed cost: the credit position, engine.credit_input)
+CREDIT_FIELDS = ("credit_class", "supplier_pfe")                # read by the credit position (engine.credit)
 LINE_FIELDS = {"id", "description", "hts", "origin", "quantity", "unit", "unit_price", "currency", "incoterm",
-               "energy_kwh", "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims", *SHARES}
+               "energy_kwh", "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims",
+               *CREDIT_FIELDS, *SHARES}
 DUTY_FIELDS = ("preference", "exporter", "facts", "claims")   # passed to the engine as given
 MIN_QUANTITY = Decimal("0.000001")  # quantities and energies are divisors (per unit, per kWh)
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
@@ -50,6 +54,7 @@ class EntryLine:
     shares: tuple[tuple[str, Decimal], ...]
     duty_fields: tuple[tuple[str, object], ...]  # preference, exporter, claims as given; facts as read
     template_line: str | None
+    credit: tuple[tuple[str, str], ...] = ()     # credit_class, supplier_pfe as read (yes/no)
 
 
 @dataclass(frozen=True)
@@ -69,12 +74,14 @@ class Entry:
 
 # ------------------------------------------------------------------ entry
 
-def parse_entry(tables, data, *, require_prices: bool = True) -> Entry:
-    """Check an entry field by field; raise one InputError naming every bad field."""
+def parse_entry(tables, data, *, require_prices: bool = True, with_project: bool = False) -> Entry:
+    """Check an entry field by field; raise one InputError naming every bad field.  ``with_project``:
+    the caller reads the entry's ``project`` (the credit position); elsewhere it is an unknown field."""
     if not isinstance(data, dict):
         raise InputError("an entry must be a JSON object", {"entry": ["must be a JSON object"]})
     errors = ErrorCollector()
-    for key in sorted(k for k in data if k not in ENTRY_FIELDS):
+    allowed = ENTRY_FIELDS | {PROJECT_FIELD} if with_project else ENTRY_FIELDS
+    for key in sorted(k for k in data if k not in allowed):
         errors.add(str(key)[:60], "unknown field")
     if data.get("name") is not None and (not isinstance(data["name"], str) or len(data["name"]) > 200):
         errors.add("name", "must be text of at most 200 characters")
@@ -214,13 +221,35 @@ def parse_entry_line(tables, i: int, raw, errors: ErrorCollector, require_prices
     if raw.get("id") is not None and isinstance(raw.get("id"), str) and not _ID.match(raw["id"]):
         line_errors.add("id", "letters, digits, _ . - only (at most 60)")
     parsed = _duty_fields(tables, raw, line_errors)
+    credit = _credit_fields(raw, line_errors)
     if line_errors or parsed is None:
         return None
     return EntryLine(i, raw.get("id") or str(i + 1), raw.get("description") or "", parsed.hts, parsed.origin,
                      numbers.quantity, raw.get("unit") or "unit", numbers.unit_price, currency, incoterm,
                      numbers.energy_kwh, numbers.weight_kg, numbers.shares,
                      tuple((k, dict(parsed.facts) if k == "facts" else raw[k]) for k in DUTY_FIELDS if k in raw),
-                     raw.get("template_line"))
+                     raw.get("template_line"), credit)
+
+
+def _credit_fields(raw: dict, errors: ErrorCollector) -> tuple[tuple[str, str], ...]:
+    """What the line is for the credit position (credit_class) and whether its supplier is a prohibited
+    foreign entity (supplier_pfe: yes/no; true/false read as yes/no)."""
+    out = []
+    klass = raw.get("credit_class")
+    if klass is not None:
+        if klass not in CREDIT_CLASSES:
+            errors.add("credit_class", f"must be one of {', '.join(CREDIT_CLASSES)}")
+        else:
+            out.append(("credit_class", klass))
+    pfe = raw.get("supplier_pfe")
+    if pfe is not None:
+        answer = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}.get(str(pfe).strip().lower())
+        if answer is None:
+            errors.add("supplier_pfe", "give yes or no: is the supplier a prohibited foreign entity "
+                                       "(26 U.S.C. 7701(a)(52))?")
+        else:
+            out.append(("supplier_pfe", answer))
+    return tuple(out)
 
 
 def _line_numbers(raw: dict, errors: ErrorCollector, require_prices: bool, currency: str = "USD") -> _LineNumbers:

@@ -18,6 +18,10 @@ from service.model.errors import InputError
 from service.model.money import fmt_decimal
 
 KEYED_BY = ("construction_start", "sold")
+# What a bill line is for the credit: a manufactured product (MACR and the domestic-content
+# manufactured-products test), structural steel or iron (the domestic-content steel/iron test),
+# or not part of the energy storage property (not in the basis, MACR or domestic content).
+CREDIT_CLASSES = ("manufactured_product", "steel_iron", "not_eligible")
 UNITS = ("fraction", "usd_per_kwh")
 # The tables the credit engine reads, and the parameters each must have.
 REQUIRED = {

@@ -36,6 +36,7 @@ class TemplateLine:
     facts: tuple[tuple[str, str], ...]
     note: str | None
     where: str
+    credit_class: str | None = None    # manufactured_product, steel_iron, not_eligible (credit position)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Template:
                 id=x.id, description=x.description, hts=hts.dotted(x.hts), unit=x.unit, quantity=fmt_decimal(x.quantity),
                 energy_kwh_per_unit=fmt_decimal(x.energy_kwh_per_unit) if x.energy_kwh_per_unit else None,
                 **{name: fmt_decimal(value) for name, value in x.shares},
-                facts=dict(x.facts), note=x.note) for x in self.lines],
+                facts=dict(x.facts), credit_class=x.credit_class, note=x.note) for x in self.lines],
         )
 
 
@@ -74,7 +75,8 @@ def get_template(tables, template_id: str) -> Template:
 
 
 LINE_OVERRIDES = {"description", "hts", "origin", "quantity", "unit", "unit_price", "currency", "incoterm",
-                  "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims", "omit", *SHARES}
+                  "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims", "omit",
+                  "credit_class", "supplier_pfe", *SHARES}
 
 
 def expand(template: Template, fill: dict | None, defaults: dict) -> list[dict]:
@@ -107,6 +109,8 @@ def expand(template: Template, fill: dict | None, defaults: dict) -> list[dict]:
             line[name] = fmt_decimal(value)
         if x.facts:
             line["facts"] = dict(x.facts)
+        if x.credit_class:
+            line["credit_class"] = x.credit_class
         line.update({k: v for k, v in defaults.items() if v is not None})
         line.update({k: v for k, v in override.items() if k != "omit"})
         out.append(line)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from service.model import hts
 from service.model.errors import NotCovered, TableError
+from service.model.incentives import CREDIT_CLASSES
 from service.model.templates import SHARES, Template, TemplateLine
 from service.tables import fields as f
 from service.tables.fields import Keys
@@ -14,7 +15,7 @@ from service.tables.yamlsrc import Located
 
 TEMPLATE = Keys({"id", "title", "description", "basis", "unit", "lines"})
 TEMPLATE_LINE = Keys({"id", "description", "hts", "unit", "quantity"},
-                     {"energy_kwh_per_unit", "facts", "note", *SHARES})
+                     {"energy_kwh_per_unit", "facts", "note", "credit_class", *SHARES})
 
 
 def read_template(reader: Reader, path: Path, line_for) -> Template:
@@ -49,7 +50,8 @@ def _read_line(x: Located, lid: str, line_for) -> TemplateLine:
         raise TableError(x.where("facts"), "facts must map names to text values")
     return TemplateLine(lid, f.text(x, "description"), digits, f.text(x, "unit"), _number(x, "quantity", True),
                         _number(x, "energy_kwh_per_unit"), shares, tuple(sorted(facts.items())),
-                        f.text(x, "note", False), x.where())
+                        f.text(x, "note", False), x.where(),
+                        f.choice(x, "credit_class", CREDIT_CLASSES, None) if "credit_class" in x else None)
 
 
 def _covered_code(x: Located, line_for) -> str:

@@ -5,6 +5,7 @@ from flask import Blueprint, request
 
 from service.model.templates import get_template
 from service.engine.compare import compare
+from service.engine.credit_doc import entry_credit
 from service.engine.entry import parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
@@ -23,8 +24,13 @@ bp = Blueprint("landed", __name__)
 def landed(ext=None):
     fmt = post_format(ext)
     t = tables()
-    result = price_entry(t, parse_entry(t, read_json()))
-    return respond(fmt, "landed_cost", entry_doc(result), lambda doc: spreadsheet.landed_cost_rows(doc, result),
+    body = read_json()
+    result = price_entry(t, parse_entry(t, body, with_project=True))
+    doc = entry_doc(result)
+    credit = entry_credit(t, body.get("project"), result)
+    if credit is not None:
+        doc["credit"] = credit
+    return respond(fmt, "landed_cost", doc, lambda doc: spreadsheet.landed_cost_rows(doc, result),
                    title="Landed cost")
 
 

@@ -54,7 +54,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "compare": _cols("quote kind origins landed_cost:number dutiable_value:number duty:number duty_share:number "
                      "fees:number per_unit:number energy_kwh:number per_kwh:number difference_vs_domestic:number "
                      "break_even_additional_rate:number duty_by_program cheaper best assumptions "
-                     "warnings"),  # appended (issue 13)
+                     "warnings "  # appended (issue 13)
+                     "credit:number credit_rate:number macr:number macr_passes domestic_content "
+                     "net_cost:number net_per_kwh:number net_difference_vs_domestic:number "
+                     "break_even_additional_rate_net:number credit_low:number credit_high:number best_net"),
+                     # appended (issue 15: the credit position, with a project)
     "schedule": _cols("shipment:number name entry_date:date export_date:date line id hts:code origin "
                       "dutiable_value:number duty:number effective_rate:number landed_cost:number headings "
                       "total_duty:number total_fees:number total_landed_cost:number total_effective_rate:number "

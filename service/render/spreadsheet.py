@@ -271,7 +271,7 @@ def compare_rows(doc: dict) -> list[dict]:
     d = doc["domestic"]
     rows = [{"quote": d["name"], "kind": "domestic", "landed_cost": d["delivered_cost"], "duty": "0.00",
              "duty_share": "0", "per_unit": d["per_unit"], "energy_kwh": d["energy_kwh"], "per_kwh": d["per_kwh"],
-             "difference_vs_domestic": "0.00"}]
+             "difference_vs_domestic": "0.00", **_credit_cells(d, "0.00")}]
     for q in doc["imported"]:
         rows.append({"quote": q["name"], "kind": "imported", "origins": " ".join(q["origins"]),
                      "landed_cost": q["landed_cost"], "dutiable_value": q["dutiable_value"], "duty": q["duty"],
@@ -280,9 +280,27 @@ def compare_rows(doc: dict) -> list[dict]:
                      "difference_vs_domestic": q["difference_vs_domestic"],
                      "break_even_additional_rate": q["break_even_additional_rate"],
                      "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items()),
-                     "cheaper": q["cheaper"]})
+                     "cheaper": q["cheaper"], **_credit_cells(q, q.get("net_difference_vs_domestic"))})
     return _first(rows, best=doc["best"], assumptions=_notes(doc["assumptions"], _assumption_text),
-                  warnings=_notes(doc.get("warnings", []), str))
+                  warnings=_notes(doc.get("warnings", []), str), best_net=doc.get("best_net"))
+
+
+def _credit_cells(quote: dict, net_difference) -> dict:
+    """A quote's credit position beside its landed cost (empty without a project)."""
+    credit = quote.get("credit")
+    if credit is None:
+        return {}
+    return {"credit": credit["amount"], "credit_rate": credit["rate"]["total"], "macr": credit["macr"]["ratio"],
+            "macr_passes": _yes_no(credit["macr"]["passes"]),
+            "domestic_content": _yes_no(credit["domestic_content"]["passes"]),
+            "net_cost": quote["net_cost"], "net_per_kwh": quote["net_per_kwh"],
+            "net_difference_vs_domestic": net_difference,
+            "break_even_additional_rate_net": quote.get("break_even_additional_rate_net"),
+            "credit_low": credit["range"]["credit_low"], "credit_high": credit["range"]["credit_high"]}
+
+
+def _yes_no(flag) -> str:
+    return "yes" if flag else "no"
 
 
 def _change_text(change: dict) -> str:

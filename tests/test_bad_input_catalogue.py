@@ -87,6 +87,21 @@ VALID = {
     "/v1/schedule": {"lines": [CELL], "shipments": [{"entry_date": "2026-03-10"}]},
 }
 
+# The credit position's project (issue 15): each a 400 naming the field.
+BAD_PROJECTS = [
+    ("project not an object", "2026-03-01"), ("project without construction_start", {"prevailing_wage": "yes"}),
+    ("project bad construction_start", {"construction_start": "2026-02-30"}),
+    ("project construction_start before the tables", {"construction_start": "2020-01-01"}),
+    ("project unknown field", {"construction_start": "2026-03-01", "wages": "yes"}),
+    ("project formula fact", {"construction_start": "2026-03-01", "energy_community": FORMULA}),
+    ("project negative cost", {"construction_start": "2026-03-01", "other_basis_costs": "-1"}),
+    ("project NaN cost", {"construction_start": "2026-03-01", "other_manufactured_costs": "NaN"}),
+    ("project parts above the whole", {"construction_start": "2026-03-01", "other_manufactured_costs": "10",
+                                       "other_manufactured_pfe_costs": "20"}),
+    ("project in service before 48E", {"construction_start": "2024-01-01", "placed_in_service": "2024-06-01"}),
+    ("project long note", {"construction_start": "2026-03-01", "note": LONG}),
+]
+
 
 def mutations(path):
     """(name, body-or-raw-bytes, content type) for one POST endpoint."""
@@ -132,11 +147,25 @@ def mutations(path):
                 ("negative domestic", {**base, "domestic": {"delivered_price": "-1"}}, "application/json"),
                 ("NaN domestic", {**base, "domestic": {"delivered_price": "NaN"}}, "application/json"),
                 ("eleven quotes", {**base, "imported": [{"lines": lines}] * 11}, "application/json")]
+        out += [(name, {**base, "project": project}, "application/json") for name, project in BAD_PROJECTS]
+        out += [("domestic credit without project",
+                 {**base, "domestic": {"delivered_price": "1000", "credit": {"pfe_share": "0.1"}}}, "application/json"),
+                ("domestic credit share above one", {**base, "project": {"construction_start": "2026-03-01"},
+                  "domestic": {"delivered_price": "1000", "credit": {"pfe_share": "1.5"}}}, "application/json"),
+                ("domestic credit unknown component", {**base, "project": {"construction_start": "2026-03-01"},
+                  "domestic": {"delivered_price": "1000", "credit": {"maker_components": ["cell"]}}},
+                 "application/json"),
+                ("project inside an imported quote", {**base, "imported": [{"lines": lines, "project": {
+                    "construction_start": "2026-03-01"}}]}, "application/json")]
     else:
         def with_line(line):
             return {**base, line_key: [line]}
+    if path == "/v1/landed-cost":
+        out += [(name, {**base, "project": project}, "application/json") for name, project in BAD_PROJECTS]
     if path == "/v1/schedule":
-        out += [("no shipments", {**base, "shipments": []}, "application/json"),
+        out += [("project in a schedule", {**base, "project": {"construction_start": "2026-03-01"}},
+                 "application/json"),
+                ("no shipments", {**base, "shipments": []}, "application/json"),
                 ("25 shipments", {**base, "shipments": [{"entry_date": "2026-03-10"}] * 25}, "application/json"),
                 ("bad shipment date", {**base, "shipments": [{"entry_date": "2026-02-30"}]}, "application/json"),
                 ("shipment unknown field", {**base, "shipments": [{"entry_date": "2026-03-10", "x": 1}]},
@@ -162,6 +191,8 @@ def mutations(path):
         ("line formula currency", {**CELL, "currency": FORMULA}),
         ("line bad incoterm", {**CELL, "incoterm": "FAS"}),
         ("line share above one", {**CELL, "steel_content_share": "2"}),
+        ("line bad supplier_pfe", {**CELL, "supplier_pfe": "maybe"}),
+        ("line bad credit_class", {**CELL, "credit_class": FORMULA}),
         ("line not an object", "cells"),
     ]:
         out.append((name, with_line(line), "application/json"))

@@ -284,3 +284,21 @@ def test_compare_without_project_leaves_the_credit_columns_empty(client):
     rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
     assert all(row["credit"] == "" and row["net_cost"] == "" for row in rows)
     assert "credit" not in client.post("/v1/compare", json=body).get_json()["imported"][0]
+
+
+@pytest.mark.parametrize("template, classes", [
+    ("bess_project", {"manufactured_product"}), ("li_ion_cell_order", {"manufactured_product"}),
+    ("structural_steel_order", {"steel_iron"}), ("graphite_anode_order", {"not_eligible"})])
+def test_templates_carry_the_credit_class_of_every_line(client, template, classes):
+    doc = client.get(f"/v1/projects/templates/{template}").get_json()
+    assert {x["credit_class"] for x in doc["lines"]} == classes
+    assert "48E" in doc["basis"] or "tax credit" in doc["basis"]     # the planning assumption is labelled
+
+
+def test_a_fill_overrides_the_template_credit_facts(client):
+    body = {"entry_date": "2026-10-01", "template": "li_ion_cell_order", "defaults": {"origin": "VN"},
+            "fill": {"cells": {"unit_price": "50", "supplier_pfe": "yes"}}, "project": project()}
+    credit = client.post("/v1/landed-cost", json=body).get_json()["credit"]
+    # A Vietnamese plant of a Chinese-controlled maker: the caller says PFE; the ratio is 0, no credit.
+    assert credit["macr"]["items"][0]["given"] is True and credit["macr"]["ratio"] == "0"
+    assert credit["amount"] == "0.00"

@@ -12,8 +12,8 @@ moves it.  The facts ranged over, and the values tried for each:
   reads it (below and at the threshold);
 * a missing steel, aluminum, copper or AAM content value: none (0) and the
   full customs value;
-* a missing US content value: none, the exemption's minimum share of the
-  value, and the full value;
+* a missing US content value: none and the full value (the exemption needs
+  at least its minimum share; the duty only falls as US content rises);
 * a preference the line could claim (USMCA ``S``/``S+``, offered under
   ``not_applied``): none and each code.
 
@@ -33,6 +33,7 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from service.engine.cache import caches_for
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts
 from service.engine.quote import quote_stack
 from service.model.errors import InputError, NotCovered
@@ -40,7 +41,9 @@ from service.model.money import ZERO, cents, fmt_money
 
 MAX_COMBINATIONS = 32
 NONE = "none"                       # the label of "no preference claimed"
+ONE = Decimal(1)
 _METAL_AAM = tuple(f for f in CONTENT_FIELDS if f != "us_content_value")
+_BASES = tuple(f[:-len("_value")] for f in CONTENT_FIELDS)   # steel_content, ..., for LineInput.content
 
 
 @dataclass(frozen=True)
@@ -88,18 +91,18 @@ class DutyRange:
 
 def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
     """``doc`` (a quote document, shared through the caches: never changed) with its ``duty_range``, as a
-    copy; ``doc`` itself when no fact was assumed (then no quote is made)."""
-    facts = missing_facts(tables, line, doc["assumptions"], doc["not_applied"])
-    if not facts:
+    copy; ``doc`` itself when no fact was assumed (then nothing more is priced)."""
+    if not missing_facts(tables, line, doc["assumptions"], doc["not_applied"]):
         return doc
-    found = price_range(tables, line, quote_stack(tables, line).total_duty, facts)
+    found = line_range(tables, line)
     return {**doc, "duty_range": found.doc()} if found is not None else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
     """The range of a priced line (its :class:`~service.engine.stack.Stack`); None when no fact was assumed."""
-    facts = missing_facts(tables, line, stack.assumptions, stack.not_applied)
-    return price_range(tables, line, stack.total_duty, facts) if facts else None
+    if not missing_facts(tables, line, stack.assumptions, stack.not_applied):
+        return None
+    return line_range(tables, line)
 
 
 # ------------------------------------------------------------ which facts are missing
@@ -133,7 +136,7 @@ def _fact_of(tables, line: LineInput, name: str, measure_id: str | None, rules) 
         assumed = line.value if value.base_default == "full_value" else ZERO
         return _amount_fact(name, assumed, (ZERO, line.value))
     if name == "us_content_value" and value is not None and value.min_share is not None:
-        return _amount_fact(name, ZERO, (ZERO, cents(line.value * value.min_share), line.value))
+        return _amount_fact(name, ZERO, (ZERO, line.value))
     return None   # loaded_date, mode, exporter, hts: not facts to range over
 
 
@@ -174,12 +177,15 @@ def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
 
 # ------------------------------------------------------------ pricing the values
 
-def price_range(tables, line: LineInput, assumed: Decimal, facts: list[Fact]) -> DutyRange | None:
-    """Price the facts' values (every combination, or each on its own and the extremes); None if none priced."""
+def line_range(tables, line: LineInput) -> DutyRange | None:
+    """Price the missing facts' values (every combination, or each on its own and the extremes)."""
+    pricer = _Pricer(_plan(tables, line), line)
+    facts = pricer.plan.facts
+    if not facts:
+        return None
     size = 1
     for f in facts:
         size *= len(f.options)
-    pricer = _Pricer(tables, line, facts, assumed)
     if size <= MAX_COMBINATIONS:
         ranges = _every_combination(pricer, facts)
         method = f"every combination of the values of {len(facts)} fact(s) priced ({size} combinations)"
@@ -187,7 +193,8 @@ def price_range(tables, line: LineInput, assumed: Decimal, facts: list[Fact]) ->
         ranges = _one_at_a_time(pricer, facts)
         method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
                   "assumption, then all facts at their lowest and all at their highest")
-    totals = [assumed, *pricer.totals()]
+    assumed = pricer.total(tuple(f.assumed for f in facts))
+    totals = pricer.totals()
     return DutyRange(assumed, min(totals), max(totals), tuple(ranges), method + _METHOD_NOTES)
 
 
@@ -195,35 +202,92 @@ _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content va
                  "full customs value; a fact that a tried value brings into play takes its default")
 
 
-class _Pricer:
-    """Totals of the line with some facts set (by label), each combination priced once."""
+class _Plan:
+    """A line's missing facts and the priced combinations of their values (by labels), kept per line.
 
-    def __init__(self, tables, line: LineInput, facts: list[Fact], assumed: Decimal):
-        self.tables, self.line, self.facts, self.assumed = tables, line, facts, assumed
-        self.done: dict[tuple[str, ...], Decimal | None] = {tuple(f.assumed for f in facts): assumed}
+    A line whose rules do not depend on its value (no content values, no quantity: the engine's stack
+    cache, ``service.engine.quote``) is planned at a value of 1, the content values tried (none or the
+    full value) being 0 or 1, and each combination kept as its layers' (base, rate): a line of any value
+    rescales them as the stack cache does (each layer's duty is the value times base and rate, to the
+    cent).  Other lines are planned at their own value, each combination kept as its total duty.
+    """
+
+    def __init__(self, tables, line: LineInput, unit: bool):
+        self.tables, self.line, self.unit = tables, line, unit
+        stack = quote_stack(tables, line)
+        self.facts = missing_facts(tables, line, stack.assumptions, stack.not_applied)
+        # today's assumptions are the line as given (no fact set): its own stack
+        self.priced: dict[tuple[str, ...], object] = {tuple(f.assumed for f in self.facts): self._kept(stack)}
+
+    def _kept(self, stack):
+        return tuple((x.base_amount, x.rate) for x in stack.layers) if self.unit else stack.total_duty
+
+    def priced_as(self, labels: tuple[str, ...]):
+        """The unit layers (unit plan) or total (else) of one combination; None if it cannot be priced."""
+        found = self.priced.get(labels, _UNPRICED)
+        if found is _UNPRICED:
+            settings = {f.name: dict(f.options)[label] for f, label in zip(self.facts, labels)}
+            try:
+                found = self._kept(quote_stack(self.tables, vary(self.line, settings)))
+            except (InputError, NotCovered):
+                found = None
+            self.priced[labels] = found   # one key, one value: safe to share between threads
+        return found
+
+
+_UNPRICED = object()
+
+
+def _plan(tables, line: LineInput) -> _Plan:
+    """The plan of ``line``: its unit line's for a value-free line, else its own (kept in the engine caches)."""
+    unit = bool(line.value) and line.quantity is None and all(line.content(b) is None for b in _BASES)
+    key = dataclasses.replace(line, value=ONE) if unit else line
+    cache = caches_for(tables).ranges
+    found = cache.get(key)
+    if found is None:
+        found = _Plan(tables, key, unit)
+        cache.put(key, found)
+    return found
+
+
+class _Pricer:
+    """Totals of one line's combinations (by labels), from its plan at the line's value."""
+
+    def __init__(self, plan: _Plan, line: LineInput):
+        self.plan, self.value = plan, line.value
+        self.done: dict[tuple[str, ...], Decimal | None] = {}
 
     def total(self, labels: tuple[str, ...]) -> Decimal | None:
         """The total duty with each fact at the value labelled; None if that line cannot be priced."""
         if labels not in self.done:
-            settings = {f.name: dict(f.options)[label] for f, label in zip(self.facts, labels)}
-            try:
-                self.done[labels] = quote_stack(self.tables, vary(self.line, settings)).total_duty
-            except (InputError, NotCovered):
-                self.done[labels] = None
+            found = self.plan.priced_as(labels)
+            if found is not None and self.plan.unit:
+                found = sum((cents(self.value * base * rate) for base, rate in found), ZERO)
+            self.done[labels] = found
         return self.done[labels]
 
     def totals(self) -> list[Decimal]:
         return [x for x in self.done.values() if x is not None]
 
+    def label(self, fact: Fact, label: str) -> str:
+        """A value's label at the line's value (a unit plan's content value 0 or 1 is an amount)."""
+        if self.plan.unit and fact.name in CONTENT_FIELDS:
+            return fmt_money(dict(fact.options)[label] * self.value)
+        return label
+
     def alone(self, k: int) -> list[tuple[str, Decimal]]:
-        """Fact ``k``'s values and their totals, the other facts at today's assumption."""
-        base = [f.assumed for f in self.facts]
+        """Fact ``k``'s values (labels as planned) and their totals, the other facts at today's assumption."""
+        base = [f.assumed for f in self.plan.facts]
         out = []
-        for label, _raw in self.facts[k].options:
+        for label, _raw in self.plan.facts[k].options:
             total = self.total(tuple(base[:k] + [label] + base[k + 1:]))
             if total is not None:
                 out.append((label, total))
         return out
+
+    def fact_range(self, k: int, values: list[tuple[str, Decimal]], moves: bool) -> FactRange:
+        f = self.plan.facts[k]
+        return FactRange(f.name, self.label(f, f.assumed), tuple((self.label(f, v), t) for v, t in values), moves)
 
 
 def _every_combination(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
@@ -239,7 +303,7 @@ def _every_combination(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
             if total is not None:
                 groups.setdefault(labels[:k] + labels[k + 1:], set()).add(total)
         moves = any(len(g) > 1 for g in groups.values())
-        out.append(FactRange(f.name, f.assumed, tuple(pricer.alone(k)), moves))
+        out.append(pricer.fact_range(k, pricer.alone(k), moves))
     return out
 
 
@@ -250,7 +314,7 @@ def _one_at_a_time(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
     highest = tuple(max(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
     pricer.total(lowest)
     pricer.total(highest)
-    return [FactRange(f.name, f.assumed, tuple(v), len({t for _, t in v}) > 1) for f, v in zip(facts, alone)]
+    return [pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone)]
 
 
 def vary(line: LineInput, settings: dict[str, object]) -> LineInput:
@@ -262,5 +326,5 @@ def vary(line: LineInput, settings: dict[str, object]) -> LineInput:
     return dataclasses.replace(line, **fields)
 
 
-__all__ = ["DutyRange", "Fact", "FactRange", "MAX_COMBINATIONS", "duty_range", "missing_facts", "price_range",
+__all__ = ["DutyRange", "Fact", "FactRange", "MAX_COMBINATIONS", "duty_range", "line_range", "missing_facts",
            "vary", "with_duty_range"]

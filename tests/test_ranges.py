@@ -207,16 +207,3 @@ def test_landed_cost_without_assumed_facts_has_no_range(tables):
     entry["lines"] = [entry["lines"][2]]
     result = price_entry(tables, parse_entry(tables, entry))
     assert result.totals.duty_range is None and result.lines[0].priced.duty_range is None
-
-
-def test_csv_puts_the_range_on_the_first_row_in_the_last_columns(client):
-    import csv
-    import io
-    text = client.get(url("/v1/duty.csv", **RACK)).get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)))
-    assert header[-2:] == ["duty_low", "duty_high"]      # appended after the stamp columns
-    assert (rows[0]["duty_low"], rows[0]["duty_high"]) == ("35000.00", "75000.00")
-    assert all(r["duty_low"] == "" for r in rows[1:])
-    plain = list(csv.DictReader(io.StringIO(client.get(url("/v1/duty.csv", **PLAIN)).get_data(as_text=True))))
-    assert plain[0]["duty_low"] == "" and plain[0]["total_duty"] == "35000.00"

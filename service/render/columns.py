@@ -84,9 +84,3 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 STAMP_COLUMNS = _cols("tables_version as_of:date age_days:number")
 COLUMNS.update({name: columns + STAMP_COLUMNS for name, columns in COLUMNS.items()
                 if "tables_version" not in {c.name for c in columns}})
-
-# Appended (issue 15) after the stamp: a quote's duty range when a fact was assumed (service.engine.ranges),
-# on the quote's first row only; empty when nothing was assumed.
-RANGE_COLUMNS = _cols("duty_low:number duty_high:number")
-for _name in ("duty", "duty_batch"):
-    COLUMNS[_name] += RANGE_COLUMNS

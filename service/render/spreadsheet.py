@@ -176,12 +176,11 @@ def duty_rows(doc: dict) -> list[dict]:
         "citation", "note")}} for layer in doc["layers"]]
     if not rows:
         rows = [{**common, "row_type": "none", "duty": "0.00", "note": "no duty layer reaches this line"}]
-    span = doc.get("duty_range") or {}
     return _first(rows, customs_value=doc["customs_value"], total_duty=doc["total_duty"],
                   effective_rate=doc["effective_rate"],
                   not_applied=_notes(doc["not_applied"], _not_applied_text),
                   assumptions=_notes(doc["assumptions"], _assumption_text),
-                  warnings=_notes(doc["warnings"], str), duty_low=span.get("low"), duty_high=span.get("high"))
+                  warnings=_notes(doc["warnings"], str))
 
 
 def duty_batch_rows(doc: dict) -> list[dict]:

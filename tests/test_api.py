@@ -6,6 +6,8 @@ fixture (openapi-core).
 import pytest
 from conftest import DUTY, url
 
+from service import parse_line
+from service.engine.ranges import with_duty_range
 from service.model.freshness import DEFAULT_MAX_AGE_DAYS, Freshness
 from service.render.freshness import stamped
 from service.web.app import VERSION_HEADER
@@ -35,8 +37,12 @@ def test_duty_get_is_the_48_4_percent_stack(client, tables):
 
 def test_duty_get_equals_the_cli_document(client, q, tables):
     doc = client.get(url("/v1/duty", **DUTY)).get_json()
-    # The library document, stamped with the tables' as-of date and age right after tables_version.
-    assert doc == stamped(q(**DUTY), Freshness(tables.as_of, tables.as_of, DEFAULT_MAX_AGE_DAYS))
+    # The library document with its duty range (vehicle_part is assumed), stamped with the tables'
+    # as-of date and age right after tables_version.
+    line = parse_line(DUTY, tables.aliases)
+    library = with_duty_range(tables, line, q(**DUTY))
+    assert "duty_range" in library
+    assert doc == stamped(library, Freshness(tables.as_of, tables.as_of, DEFAULT_MAX_AGE_DAYS))
     assert list(doc)[:3] == ["tables_version", "as_of", "age_days"]
 
 

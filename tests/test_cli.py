@@ -4,7 +4,9 @@ import sys
 
 import pytest
 
+from service import parse_line
 from service.cli import main
+from service.engine.ranges import with_duty_range
 from service.model.freshness import DEFAULT_MAX_AGE_DAYS, Freshness
 from service.render.freshness import stamped
 
@@ -14,8 +16,11 @@ def test_quote_json_is_the_library_document(capsys, q, tables):
                "--value", "100000", "--json"])
     assert rc == 0
     printed = json.loads(capsys.readouterr().out)
-    library = q("8507.60.00.20", "CN", "2026-01-15")
-    # The library document stamped as the API stamps it (the clock is pinned to the as-of date: conftest).
+    line = parse_line({"hts": "8507.60.00.20", "origin": "CN", "entry_date": "2026-01-15", "value": "100000"})
+    # The library document with its duty range (vehicle_part is assumed), stamped
+    library = with_duty_range(tables, line, q("8507.60.00.20", "CN", "2026-01-15"))
+    assert "duty_range" in library
+    # as the API stamps it (the clock is pinned to the as-of date: conftest).
     assert printed == json.loads(json.dumps(stamped(library, Freshness(tables.as_of, tables.as_of, DEFAULT_MAX_AGE_DAYS))))
     assert printed["effective_rate"] == "0.484"
     for key in ("layers", "total_duty", "effective_rate", "not_applied", "assumptions", "filing_lines"):

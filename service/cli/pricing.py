@@ -10,6 +10,7 @@ from service.model import hts as hts_codes
 from service.engine.compile import compile_tables
 from service.engine.line_input import known_facts, parse_line, with_readings
 from service.engine.quote import quote
+from service.engine.ranges import with_duty_range
 from service.render.freshness import stamp_line, stamped
 from service.render.pricing_file import price_path
 from service.render.text import render_text
@@ -79,7 +80,7 @@ def _line_from_args(args) -> dict:
 
 def quote_command(tables, args) -> int:
     line = parse_line(_line_from_args(args), tables.aliases, known_facts(tables))
-    result = stamped(with_readings(quote(tables, line), line), freshness(tables))
+    result = stamped(with_readings(with_duty_range(tables, line, quote(tables, line)), line), freshness(tables))
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 

@@ -40,6 +40,7 @@ from service.engine.landed_parts import (EntryFees, LandedCost, LineCost, LinePr
                                          allocate_costs, allocate_over, totals, warnings)
 from service.engine.line_input import LineInput, parse_line
 from service.engine.quote import quote_stack
+from service.engine.ranges import duty_range
 from service.engine.stack import Stack
 
 # Which shared costs a price on each incoterm already includes.
@@ -210,7 +211,8 @@ def _price_line(tables, entry: Entry, price: LinePrice, stated: frozenset[str],
     except NotCovered as exc:
         raise NotCovered(f"line {line.index} ({line.id}): {exc.message}", exc.hint,
                          f"lines.{line.index}.{exc.field}") from None
-    return PricedLine(line, price, deductions, quoted.value, quoted.stack, costs, tuple(assumptions))
+    return PricedLine(line, price, deductions, quoted.value, quoted.stack, costs, tuple(assumptions),
+                      duty_range(tables, quoted.line_input, quoted.stack))
 
 
 def _line_cost(p: PricedLine, mpf: Decimal, hmf: Decimal, extra_rate: Decimal) -> LineCost:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from service.model.money import fmt_money, fmt_decimal, per_unit, rate6
 from service.engine.entry import COSTS
-from service.engine.landed_parts import LandedCost, LineCost
+from service.engine.landed_parts import EntryRange, LandedCost, LineCost
 
 
 def entry_doc(result: LandedCost) -> OrderedDict:
@@ -41,6 +41,9 @@ def line_doc(x: LineCost, extra_rate: Decimal) -> OrderedDict:
                          not_applied=doc["not_applied"], assumptions=doc["assumptions"],
                          filing_lines=doc["filing_lines"]),
     )
+    if p.duty_range is not None:
+        r = p.duty_range
+        item["duty_range"] = OrderedDict(low=fmt_money(r.low), high=fmt_money(r.high), facts=list(r.moving))
     if extra_rate:
         item["extra_duty"] = {"rate": fmt_decimal(extra_rate), "amount": fmt_money(x.extra),
                               "note": "hypothetical additional ad valorem duty (break-even analysis)"}
@@ -72,4 +75,21 @@ def totals_doc(result: LandedCost) -> OrderedDict:
     )
     if result.extra_rate:
         summary["extra_duty"] = fmt_money(t.extra_duty)
+    if t.duty_range is not None:
+        summary["duty_range"] = range_doc(t.duty_range)
     return summary
+
+
+ENTRY_RANGE_METHOD = (
+    "each line's assumed facts (see its duty.assumptions and duty_range) varied independently of the other "
+    "lines' and priced by the engine at the line's dutiable value; low and high sum each line's lowest and "
+    "highest duty (a line without a range counts its duty in both); the landed cost moves by the duty only: "
+    "fees (MPF, even for a preference claim that would exempt it), shared costs and a DDP line's dutiable value "
+    "are held as priced")
+
+
+def range_doc(r: EntryRange) -> OrderedDict:
+    return OrderedDict(low=fmt_money(r.low), high=fmt_money(r.high), landed_cost_low=fmt_money(r.landed_cost_low),
+                       landed_cost_high=fmt_money(r.landed_cost_high),
+                       facts=[{"line": index, "id": line_id, "fact": fact} for index, line_id, fact in r.moving],
+                       method=ENTRY_RANGE_METHOD)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from service.model import fx as fxmod
 from service.model.money import ZERO, allocate
 from service.engine.entry import Entry, EntryLine
+from service.engine.ranges import DutyRange
 from service.engine.stack import Stack
 
 
@@ -42,6 +43,7 @@ class PricedLine:
     stack: Stack                     # the engine's duty stack (its document: stack.doc, read-only)
     costs: dict[str, Decimal]        # its share of every shared cost
     assumptions: tuple[dict, ...]
+    duty_range: DutyRange | None = None   # the duty its missing facts allow (None: no fact assumed)
 
     @property
     def duty(self) -> Decimal:
@@ -81,6 +83,17 @@ class Totals:
     energy_kwh: Decimal              # zero when no line gives its energy
     quantity: Decimal
     duty_by_program: tuple[tuple[str, Decimal], ...]   # largest first
+    duty_range: "EntryRange | None" = None             # None: no line's duty rests on an assumed fact
+
+
+@dataclass(frozen=True)
+class EntryRange:
+    """The entry's duty and landed cost with each line's assumed facts at their lowest and highest values."""
+    low: Decimal
+    high: Decimal
+    landed_cost_low: Decimal
+    landed_cost_high: Decimal
+    moving: tuple[tuple[int, str | None, str], ...]    # (line index, line id, fact) for each fact that moves
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,21 @@ def totals(entry: Entry, lines: tuple[LineCost, ...]) -> Totals:
         energy_kwh=total(x.priced.line.energy_kwh for x in lines if x.priced.line.energy_kwh),
         quantity=total(x.quantity for x in entry.lines),
         duty_by_program=tuple(sorted(by_program.items(), key=lambda kv: -kv[1])),
+        duty_range=entry_range(lines, total(x.priced.duty for x in lines), total(x.landed for x in lines)),
     )
+
+
+def entry_range(lines: tuple[LineCost, ...], duty: Decimal, landed: Decimal) -> EntryRange | None:
+    """Each line's lowest and highest duty summed (a line without a range counts its duty in both); the
+    landed cost moves by the same amounts (fees and costs held: MPF is not recomputed)."""
+    ranges = [x.priced.duty_range for x in lines]
+    if not any(ranges):
+        return None
+    low = sum(((r.low if r else x.priced.duty) for x, r in zip(lines, ranges)), ZERO)
+    high = sum(((r.high if r else x.priced.duty) for x, r in zip(lines, ranges)), ZERO)
+    moving = tuple((x.priced.line.index, x.priced.line.id, fact)
+                   for x, r in zip(lines, ranges) if r for fact in r.moving)
+    return EntryRange(low, high, landed + (low - duty), landed + (high - duty), moving)
 
 
 def warnings(lines: list[PricedLine]) -> tuple[str, ...]:

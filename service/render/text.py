@@ -30,7 +30,20 @@ def render_text(result: dict) -> str:
         parts += [f"  - {n['measure_id'] or n['heading']}: {n['reason']}" for n in result["not_applied"]]
     if result["assumptions"]:
         parts += ["", "Assumptions:"] + [f"  - {a['assumption']}" for a in result["assumptions"]]
+    if result.get("duty_range"):
+        parts += ["", *_range_text(result["duty_range"])]
     if result["warnings"]:
         parts += ["", "Warnings:"] + [f"  - {w}" for w in result["warnings"]]
     parts += ["", "Citations:"] + [f"  - {layer['heading']}: {layer['citation']}" for layer in result["layers"]]
     return "\n".join(parts)
+
+
+def _range_text(r: dict) -> list[str]:
+    """The duty range of a quote whose facts were assumed: the low and high, and each fact's values."""
+    out = [f"Duty range if the assumed facts are otherwise: {r['low']} to {r['high']} USD "
+           f"(total above: {r['assumed']}, on today's assumptions):"]
+    for f in r["facts"]:
+        tried = ", ".join(f"{v['value']}: {v['total_duty']}" for v in f["values"])
+        out.append(f"  - {f['fact']} (assumed {f['assumption']}; {'moves' if f['moves'] else 'does not move'} "
+                   f"the duty): {tried}")
+    return out

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line, with_readings
 from service.engine.quote import quote
+from service.engine.ranges import with_duty_range
 from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
@@ -73,7 +74,7 @@ def duty(ext=None):
     args, fact_fields, warnings = _line_request(t, LineQuery, ())
     fmt = chosen_format(args.get("format"), ext)
     line = parse_line({**_line_fields(args), **fact_fields}, t.aliases, known_facts(t))
-    doc = _with_warnings(with_readings(quote(t, line), line), warnings)
+    doc = _with_warnings(with_readings(with_duty_range(t, line, quote(t, line)), line), warnings)
     return respond(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
 
 
@@ -90,7 +91,7 @@ def duty_batch(ext=None):
             if not isinstance(item, dict):
                 raise InputError("a line must be a JSON object", {"line": ["must be a JSON object"]})
             line = parse_line(item, t.aliases, known_facts(t))
-            results.append({"index": index, "status": 200, "result": with_readings(quote(t, line), line)})
+            results.append({"index": index, "status": 200, "result": with_readings(with_duty_range(t, line, quote(t, line)), line)})
         except InputError as exc:
             failed += 1
             results.append({"index": index, "status": 400,

@@ -1,0 +1,330 @@
+"""Ranges instead of false precision: the lowest and highest duty a line's missing facts allow.
+
+When a fact the rules need is missing, the engine takes a documented
+default and reports it as an assumption (``service.engine.stacking``,
+``service.engine.valuation``).  That answer stays THE answer; this module
+adds how far the duty could move if the fact were otherwise, and which fact
+moves it.  The facts ranged over, and the values tried for each:
+
+* a requirement fact (``vehicle_part``, ``us_melted``...): each value it
+  takes in the tables (yes and no, or a choice's values);
+* a threshold fact (``metal_weight_share``): 0 and each threshold that
+  reads it (below and at the threshold);
+* a missing steel, aluminum, copper or AAM content value: none (0) and the
+  full customs value;
+* a missing US content value: none and the full value (the exemption needs
+  at least its minimum share; the duty only falls as US content rises);
+* a preference the line could claim (USMCA ``S``/``S+``, offered under
+  ``not_applied``): none and each code.
+
+Not ranged: the in-transit facts (``loaded_date``, ``mode``), the exporter of
+an AD/CVD case, a statistical suffix, and product-exclusion claims (the
+caller names those; they are listed under ``not_applied``).
+
+Each value is priced with :func:`~service.engine.quote.quote_stack`: every
+combination when there are at most :data:`MAX_COMBINATIONS`, otherwise each
+fact on its own (the others at today's assumption) plus all facts at their
+lowest and all at their highest.  A line with no ranged fact costs no quote.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from service.engine.cache import caches_for
+from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts
+from service.engine.quote import quote_stack
+from service.model.errors import InputError, NotCovered
+from service.model.money import ZERO, cents, fmt_money
+
+MAX_COMBINATIONS = 32
+NONE = "none"                       # the label of "no preference claimed"
+ONE = Decimal(1)
+_METAL_AAM = tuple(f for f in CONTENT_FIELDS if f != "us_content_value")
+_BASES = tuple(f[:-len("_value")] for f in CONTENT_FIELDS)   # steel_content, ..., for LineInput.content
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A missing fact: its name, the label of today's assumption, and the values to try (label, raw)."""
+
+    name: str
+    assumed: str
+    options: tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class FactRange:
+    fact: str
+    assumption: str                           # the value today's answer assumes (one of the labels)
+    values: tuple[tuple[str, Decimal], ...]   # each value and the total duty, the other facts as assumed
+    moves: bool                               # some value changes the duty, for some value of the others tried
+
+    def doc(self) -> dict:
+        return {"fact": self.fact, "assumption": self.assumption,
+                "values": [{"value": label, "total_duty": fmt_money(total)} for label, total in self.values],
+                "moves": self.moves}
+
+
+@dataclass(frozen=True)
+class DutyRange:
+    """The duty today's assumptions give, and the lowest and highest the facts' values give."""
+
+    assumed: Decimal
+    low: Decimal
+    high: Decimal
+    facts: tuple[FactRange, ...]
+    method: str
+
+    @property
+    def moving(self) -> tuple[str, ...]:
+        return tuple(f.fact for f in self.facts if f.moves)
+
+    def doc(self) -> dict:
+        return {"assumed": fmt_money(self.assumed), "low": fmt_money(self.low), "high": fmt_money(self.high),
+                "facts": [f.doc() for f in self.facts], "method": self.method}
+
+
+# ------------------------------------------------------------ the entry points
+
+def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
+    """``doc`` (a quote document, shared through the caches: never changed) with its ``duty_range``, as a
+    copy; ``doc`` itself when no fact was assumed (then nothing more is priced)."""
+    if not missing_facts(tables, line, doc["assumptions"], doc["not_applied"]):
+        return doc
+    found = line_range(tables, line)
+    return {**doc, "duty_range": found.doc()} if found is not None else doc
+
+
+def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
+    """The range of a priced line (its :class:`~service.engine.stack.Stack`); None when no fact was assumed."""
+    if not missing_facts(tables, line, stack.assumptions, stack.not_applied):
+        return None
+    return line_range(tables, line)
+
+
+# ------------------------------------------------------------ which facts are missing
+
+def missing_facts(tables, line: LineInput, assumptions, not_applied) -> list[Fact]:
+    """The facts a quote assumed (its assumptions) or could still claim (a preference offer), once each."""
+    found: dict[str, Fact] = {}
+    rules = known_facts(tables) if assumptions else {}
+    for a in assumptions:
+        name = a["fact"]
+        if name in found:
+            continue
+        fact = _fact_of(tables, line, name, a.get("measure_id"), rules)
+        if fact is not None:
+            found[name] = fact
+    if line.preference is None:
+        fact = _preference_fact(tables, line, not_applied)
+        if fact is not None:
+            found[fact.name] = fact
+    return list(found.values())
+
+
+def _fact_of(tables, line: LineInput, name: str, measure_id: str | None, rules) -> Fact | None:
+    measure = tables.measures.get(measure_id) if measure_id else None
+    value = measure.value_on(line.entry_date) if measure is not None else None
+    if name in rules and rules[name].kind == "fraction":
+        return _threshold_fact(name, value)
+    if name in rules:
+        return _requirement_fact(name, measure, rules[name])
+    if name in _METAL_AAM and value is not None:
+        assumed = line.value if value.base_default == "full_value" else ZERO
+        return _amount_fact(name, assumed, (ZERO, line.value))
+    if name == "us_content_value" and value is not None and value.min_share is not None:
+        return _amount_fact(name, ZERO, (ZERO, line.value))
+    return None   # loaded_date, mode, exporter, hts: not facts to range over
+
+
+def _requirement_fact(name: str, measure, rule) -> Fact | None:
+    req = next((r for r in measure.requirements if r.fact == name), None) if measure is not None else None
+    if req is None:
+        return None
+    values = ("yes", "no") if rule.kind == "yes_no" else rule.values
+    return Fact(name, req.default, tuple((v, v) for v in values))
+
+
+def _threshold_fact(name: str, value) -> Fact | None:
+    t = value.threshold if value is not None else None
+    if t is None or t.fact != name:
+        return None
+    at = format(t.at_least.normalize(), "f")
+    return Fact(name, at if t.default == "applies" else "0", (("0", "0"), (at, at)))
+
+
+def _amount_fact(name: str, assumed: Decimal, amounts) -> Fact:
+    options = tuple((fmt_money(x), x) for x in dict.fromkeys(amounts))
+    return Fact(name, fmt_money(assumed), options)
+
+
+def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
+    """The preference codes an offer under ``not_applied`` names (USMCA S/S+), open to the line's origin."""
+    codes: set[str] = set()
+    for entry in not_applied:
+        m = tables.measures.get(entry.get("measure_id") or "")
+        if m is not None and m.kind == "exemption" and m.condition == "preference":
+            codes.update(m.condition_args["codes"])
+    open_codes = sorted(c for c in codes if c in tables.special_programs
+                        and line.origin in tables.special_programs[c].countries)
+    if not open_codes:
+        return None
+    return Fact("preference", NONE, ((NONE, None), *((c, c) for c in open_codes)))
+
+
+# ------------------------------------------------------------ pricing the values
+
+def line_range(tables, line: LineInput) -> DutyRange | None:
+    """Price the missing facts' values (every combination, or each on its own and the extremes)."""
+    pricer = _Pricer(_plan(tables, line), line)
+    facts = pricer.plan.facts
+    if not facts:
+        return None
+    size = 1
+    for f in facts:
+        size *= len(f.options)
+    if size <= MAX_COMBINATIONS:
+        ranges = _every_combination(pricer, facts)
+        method = f"every combination of the values of {len(facts)} fact(s) priced ({size} combinations)"
+    else:
+        ranges = _one_at_a_time(pricer, facts)
+        method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
+                  "assumption, then all facts at their lowest and all at their highest")
+    assumed = pricer.total(tuple(f.assumed for f in facts))
+    totals = pricer.totals()
+    return DutyRange(assumed, min(totals), max(totals), tuple(ranges), method + _METHOD_NOTES)
+
+
+_METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content values are tried from none to the "
+                 "full customs value; a fact that a tried value brings into play takes its default")
+
+
+class _Plan:
+    """A line's missing facts and the priced combinations of their values (by labels), kept per line.
+
+    A line whose rules do not depend on its value (no content values, no quantity: the engine's stack
+    cache, ``service.engine.quote``) is planned at a value of 1, the content values tried (none or the
+    full value) being 0 or 1, and each combination kept as its layers' (base, rate): a line of any value
+    rescales them as the stack cache does (each layer's duty is the value times base and rate, to the
+    cent).  Other lines are planned at their own value, each combination kept as its total duty.
+    """
+
+    def __init__(self, tables, line: LineInput, unit: bool):
+        self.tables, self.line, self.unit = tables, line, unit
+        stack = quote_stack(tables, line)
+        self.facts = missing_facts(tables, line, stack.assumptions, stack.not_applied)
+        # today's assumptions are the line as given (no fact set): its own stack
+        self.priced: dict[tuple[str, ...], object] = {tuple(f.assumed for f in self.facts): self._kept(stack)}
+
+    def _kept(self, stack):
+        return tuple((x.base_amount, x.rate) for x in stack.layers) if self.unit else stack.total_duty
+
+    def priced_as(self, labels: tuple[str, ...]):
+        """The unit layers (unit plan) or total (else) of one combination; None if it cannot be priced."""
+        found = self.priced.get(labels, _UNPRICED)
+        if found is _UNPRICED:
+            settings = {f.name: dict(f.options)[label] for f, label in zip(self.facts, labels)}
+            try:
+                found = self._kept(quote_stack(self.tables, vary(self.line, settings)))
+            except (InputError, NotCovered):
+                found = None
+            self.priced[labels] = found   # one key, one value: safe to share between threads
+        return found
+
+
+_UNPRICED = object()
+
+
+def _plan(tables, line: LineInput) -> _Plan:
+    """The plan of ``line``: its unit line's for a value-free line, else its own (kept in the engine caches)."""
+    unit = bool(line.value) and line.quantity is None and all(line.content(b) is None for b in _BASES)
+    key = dataclasses.replace(line, value=ONE) if unit else line
+    cache = caches_for(tables).ranges
+    found = cache.get(key)
+    if found is None:
+        found = _Plan(tables, key, unit)
+        cache.put(key, found)
+    return found
+
+
+class _Pricer:
+    """Totals of one line's combinations (by labels), from its plan at the line's value."""
+
+    def __init__(self, plan: _Plan, line: LineInput):
+        self.plan, self.value = plan, line.value
+        self.done: dict[tuple[str, ...], Decimal | None] = {}
+
+    def total(self, labels: tuple[str, ...]) -> Decimal | None:
+        """The total duty with each fact at the value labelled; None if that line cannot be priced."""
+        if labels not in self.done:
+            found = self.plan.priced_as(labels)
+            if found is not None and self.plan.unit:
+                found = sum((cents(self.value * base * rate) for base, rate in found), ZERO)
+            self.done[labels] = found
+        return self.done[labels]
+
+    def totals(self) -> list[Decimal]:
+        return [x for x in self.done.values() if x is not None]
+
+    def label(self, fact: Fact, label: str) -> str:
+        """A value's label at the line's value (a unit plan's content value 0 or 1 is an amount)."""
+        if self.plan.unit and fact.name in CONTENT_FIELDS:
+            return fmt_money(dict(fact.options)[label] * self.value)
+        return label
+
+    def alone(self, k: int) -> list[tuple[str, Decimal]]:
+        """Fact ``k``'s values (labels as planned) and their totals, the other facts at today's assumption."""
+        base = [f.assumed for f in self.plan.facts]
+        out = []
+        for label, _raw in self.plan.facts[k].options:
+            total = self.total(tuple(base[:k] + [label] + base[k + 1:]))
+            if total is not None:
+                out.append((label, total))
+        return out
+
+    def fact_range(self, k: int, values: list[tuple[str, Decimal]], moves: bool) -> FactRange:
+        f = self.plan.facts[k]
+        return FactRange(f.name, self.label(f, f.assumed), tuple((self.label(f, v), t) for v, t in values), moves)
+
+
+def _every_combination(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
+    """Price every combination; a fact moves when, for some values of the others, its values differ."""
+    combos = list(itertools.product(*[[label for label, _ in f.options] for f in facts]))
+    for labels in combos:
+        pricer.total(labels)
+    out = []
+    for k, f in enumerate(facts):
+        groups: dict[tuple, set] = {}
+        for labels in combos:
+            total = pricer.total(labels)
+            if total is not None:
+                groups.setdefault(labels[:k] + labels[k + 1:], set()).add(total)
+        moves = any(len(g) > 1 for g in groups.values())
+        out.append(pricer.fact_range(k, pricer.alone(k), moves))
+    return out
+
+
+def _one_at_a_time(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
+    """Each fact on its own, then all at their lowest and all at their highest value (as priced alone)."""
+    alone = [pricer.alone(k) for k in range(len(facts))]
+    lowest = tuple(min(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
+    highest = tuple(max(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
+    pricer.total(lowest)
+    pricer.total(highest)
+    return [pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone)]
+
+
+def vary(line: LineInput, settings: dict[str, object]) -> LineInput:
+    """``line`` with each named fact set: a field (a content value, the preference) or a caller fact."""
+    fields = {k: v for k, v in settings.items() if k in CONTENT_FIELDS or k == "preference"}
+    facts = {k: v for k, v in settings.items() if k not in fields}
+    if facts:
+        fields["facts"] = tuple(sorted({**dict(line.facts), **facts}.items()))
+    return dataclasses.replace(line, **fields)
+
+
+__all__ = ["DutyRange", "Fact", "FactRange", "MAX_COMBINATIONS", "duty_range", "line_range", "missing_facts",
+           "vary", "with_duty_range"]

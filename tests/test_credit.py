@@ -136,10 +136,16 @@ def test_missing_credit_facts_give_a_range_on_landed_cost(client):
     assert {"lines.0.supplier_pfe", "project.prevailing_wage", "project.energy_community",
             "project.taxpayer_foreign_entity", "project.placed_in_service"} <= facts
     rng = credit["range"]
-    # Worst: the supplier a PFE -> MACR 0, no credit.  Best: energy community too -> 40% = 450,268.344.
-    assert rng["credit_low"] == "0.00" and rng["credit_high"] == "450268.34"
-    assert rng["net_cost_low"] == "675402.52"       # 1,125,670.86 - 450,268.34
-    assert rng["net_cost_high"] == "1125670.86"
+    # The duty range too: vehicle_part (assumed no) = yes puts the cells under the auto-parts 232 duty for
+    # Korea (11.6% + MFN 3.4% = 150,000, 25,000 more); it moves landed cost and basis up by 25,000.
+    assert (rng["duty_low_shift"], rng["duty_high_shift"]) == ("0.00", "25000.00")
+    # Worst: the supplier a PFE -> MACR 0, no credit.  Best: energy community too -> 40%, on the highest
+    # basis 1,150,670.86 -> 460,268.344.
+    assert rng["credit_low"] == "0.00" and rng["credit_high"] == "460268.34"
+    # Lowest net: the lowest duties and the best facts: 1,125,670.86 - 40% x 1,125,670.86 (450,268.34).
+    assert rng["net_cost_low"] == "675402.52"
+    # Highest net: the highest duties and no credit: 1,150,670.86.
+    assert rng["net_cost_high"] == "1150670.86"
     by_fact = {f["fact"]: f for f in rng["facts"]}
     assert by_fact["supplier_pfe"]["credit_worst"] == "0.00"
     assert by_fact["prevailing_wage"]["credit_worst"] == "67540.25"    # 6% x 1,125,670.86 = 67,540.2516
@@ -302,3 +308,16 @@ def test_a_fill_overrides_the_template_credit_facts(client):
     # A Vietnamese plant of a Chinese-controlled maker: the caller says PFE; the ratio is 0, no credit.
     assert credit["macr"]["items"][0]["given"] is True and credit["macr"]["ratio"] == "0"
     assert credit["amount"] == "0.00"
+
+
+def test_compare_shows_each_quotes_duty_range(client):
+    doc = post_compare(client, compare_body(cells("KR", supplier_pfe="no"), {"pfe_share": "0.5"}))
+    # vehicle_part assumed no: 125,000; yes: 150,000 (the auto-parts 232 duty for Korea, 11.6% + 3.4%).
+    assert doc["imported"][0]["duty_range"] == {"low": "125000.00", "high": "150000.00",
+                                                "landed_cost_low": "1125670.86", "landed_cost_high": "1150670.86"}
+    rows = list(csv.DictReader(io.StringIO(client.post("/v1/compare.csv", json=compare_body(
+        cells("KR", supplier_pfe="no"), {"pfe_share": "0.5"})).get_data(as_text=True))))
+    assert (rows[1]["duty_low"], rows[1]["duty_high"]) == ("125000.00", "150000.00")
+    facts = {"vehicle_part": "no"}
+    settled = post_compare(client, compare_body(cells("KR", supplier_pfe="no", facts=facts), {"pfe_share": "0.5"}))
+    assert settled["imported"][0]["duty_range"] is None

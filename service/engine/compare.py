@@ -121,8 +121,16 @@ def _quote_doc(i: int, result: LandedCost, dom_cost: Decimal) -> OrderedDict:
         difference_vs_domestic=fmt_money(difference),
         cheaper=("domestic" if difference > 0 else "imported" if difference < 0 else "equal"),
         break_even_additional_rate=fmt_decimal(rate6(break_even)) if break_even is not None else None,
+        duty_range=_range_summary(totals.get("duty_range")),
         detail=doc,
     )
+
+
+def _range_summary(duty_range: dict | None) -> OrderedDict | None:
+    """The quote's lowest and highest duty and landed cost over its lines' missing facts (detail: totals)."""
+    if duty_range is None:
+        return None
+    return OrderedDict((k, duty_range[k]) for k in ("low", "high", "landed_cost_low", "landed_cost_high"))
 
 
 def _domestic(data, energy: Decimal | None) -> dict:

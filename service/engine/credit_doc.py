@@ -9,10 +9,10 @@ become strings here: money to the cent, rates and ratios as fractions.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from service.model.money import ZERO, fmt_decimal, fmt_money, per_unit, rate6
+from service.model.money import ZERO, cents, fmt_decimal, fmt_money, per_unit, rate6
 from service.engine.credit import (Item, Outcome, Values, assumed_facts, default_pfe, evaluate, extremes,
                                    values_on, worst_and_best)
 from service.engine.credit_input import DomesticCredit, Project, parse_project
@@ -25,6 +25,13 @@ PFE_GUIDANCE = ("Treasury's safe-harbor tables for the material assistance cost 
                 "(26 U.S.C. 7701(a)(52)(D)(iii)); until then Notice 2025-08 cost percentages and supplier "
                 "certifications may be used (Notice 2026-15, not read here). The ratio here uses the acquisition "
                 "cost (landed cost) of each line as its direct cost: whether duties and freight count is unsettled.")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How far an end of the duty range moves the landed cost, and the basis (the eligible lines' part)."""
+    landed: Decimal = ZERO
+    basis: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -41,13 +48,18 @@ class Position:
     by_fact: tuple[tuple[str, Outcome, Outcome], ...]
     assumptions: tuple[dict, ...]
     parts: dict                        # the basis parts of the equipment (goods, duties, fees, costs)
+    duty_shift: tuple[Shift, Shift] = (Shift(), Shift())   # the duty range's lowest and highest (landed, basis)
 
     @property
     def net_cost(self) -> Decimal:
         return self.landed + self.project.other_costs - self.assumed.credit
 
-    def net_at(self, landed: Decimal, outcome: Outcome) -> Decimal:
-        return landed + self.project.other_costs - outcome.credit
+    def credit_at(self, outcome: Outcome, shift: Shift) -> Decimal:
+        """The outcome's credit with the basis moved by a duty range's end (its rate, so its MACR, held)."""
+        return cents((outcome.basis + shift.basis) * outcome.rate)
+
+    def net_at(self, outcome: Outcome, shift: Shift) -> Decimal:
+        return self.landed + shift.landed + self.project.other_costs - self.credit_at(outcome, shift)
 
 
 def entry_position(tables, project: Project, result: LandedCost) -> Position:
@@ -67,7 +79,22 @@ def entry_position(tables, project: Project, result: LandedCost) -> Position:
         parts["freight_and_costs"] += sum(x.priced.costs.values(), ZERO)
     parts["excluded_lines"] = excluded
     energy = result.totals.energy_kwh or None
-    return _position(tables, project, items, result.totals.landed_cost, energy, assumptions, parts)
+    position = _position(tables, project, items, result.totals.landed_cost, energy, assumptions, parts)
+    return replace(position, duty_shift=_duty_shift(result, set(excluded)))
+
+
+def _duty_shift(result: LandedCost, excluded: set[str]) -> tuple[Shift, Shift]:
+    """The lines' duty ranges as moves of the landed cost and of the basis (eligible lines only)."""
+    low = high = Shift()
+    for x in result.lines:
+        r = x.priced.duty_range
+        if r is None:
+            continue
+        down, up = r.low - x.priced.duty, r.high - x.priced.duty
+        eligible = x.priced.line.id not in excluded
+        low = Shift(low.landed + down, low.basis + (down if eligible else ZERO))
+        high = Shift(high.landed + up, high.basis + (up if eligible else ZERO))
+    return low, high
 
 
 def domestic_position(tables, project: Project, facts: DomesticCredit, delivered: Decimal,
@@ -166,20 +193,24 @@ def position_doc(p: Position) -> OrderedDict:
     return doc
 
 
-def range_doc(p: Position, landed_low: Decimal | None = None, landed_high: Decimal | None = None) -> OrderedDict:
-    """Lowest and highest credit and net cost the missing facts allow (and, if given, the duty range)."""
-    low_landed = p.landed if landed_low is None else landed_low
-    high_landed = p.landed if landed_high is None else landed_high
+def range_doc(p: Position) -> OrderedDict:
+    """Lowest and highest credit and net cost the missing credit facts and the duty range allow."""
+    low, high = p.duty_shift
     facts = [OrderedDict(fact=name, credit_worst=fmt_money(lo.credit), credit_best=fmt_money(hi.credit),
                          moves=lo.credit != hi.credit) for name, lo, hi in p.by_fact]
     return OrderedDict(
-        credit_low=fmt_money(p.worst.credit), credit_high=fmt_money(p.best.credit),
-        net_cost_low=fmt_money(p.net_at(low_landed, p.best)), net_cost_high=fmt_money(p.net_at(high_landed, p.worst)),
-        facts=facts,
-        method=("each missing fact at its worst and best value, the others at their assumption; the credit is "
-                "monotone in each, so all at worst and all at best bound it"
-                + ("; net cost also spans the duty range" if landed_low is not None else "")),
+        credit_low=fmt_money(p.credit_at(p.worst, low)), credit_high=fmt_money(p.credit_at(p.best, high)),
+        net_cost_low=fmt_money(p.net_at(p.best, low)), net_cost_high=fmt_money(p.net_at(p.worst, high)),
+        facts=facts, duty_low_shift=fmt_money(low.landed), duty_high_shift=fmt_money(high.landed),
+        method=RANGE_METHOD,
     )
+
+
+RANGE_METHOD = (
+    "each missing credit fact at its worst and best value, the others at their assumption (the credit is "
+    "monotone in each, so all at worst and all at best bound it); the net cost also spans the duty range of "
+    "the lines' missing duty facts (duty_low_shift / duty_high_shift: the landed cost's move), which moves the "
+    "basis of eligible lines; the material assistance cost ratio is held at the assumed duties")
 
 
 def _basis_doc(p: Position) -> OrderedDict:

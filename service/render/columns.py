@@ -57,7 +57,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                      "warnings "  # appended (issue 13)
                      "credit:number credit_rate:number macr:number macr_passes domestic_content "
                      "net_cost:number net_per_kwh:number net_difference_vs_domestic:number "
-                     "break_even_additional_rate_net:number credit_low:number credit_high:number best_net"),
+                     "break_even_additional_rate_net:number credit_low:number credit_high:number best_net "
+                     "duty_low:number duty_high:number"),
                      # appended (issue 15: the credit position, with a project)
     "schedule": _cols("shipment:number name entry_date:date export_date:date line id hts:code origin "
                       "dutiable_value:number duty:number effective_rate:number landed_cost:number headings "

@@ -280,7 +280,9 @@ def compare_rows(doc: dict) -> list[dict]:
                      "difference_vs_domestic": q["difference_vs_domestic"],
                      "break_even_additional_rate": q["break_even_additional_rate"],
                      "duty_by_program": "; ".join(f"{p} {v}" for p, v in q["duty_share_by_program"].items()),
-                     "cheaper": q["cheaper"], **_credit_cells(q, q.get("net_difference_vs_domestic"))})
+                     "cheaper": q["cheaper"], **_credit_cells(q, q.get("net_difference_vs_domestic")),
+                     **({"duty_low": q["duty_range"]["low"], "duty_high": q["duty_range"]["high"]}
+                        if q.get("duty_range") else {})})
     return _first(rows, best=doc["best"], assumptions=_notes(doc["assumptions"], _assumption_text),
                   warnings=_notes(doc.get("warnings", []), str), best_net=doc.get("best_net"))
 

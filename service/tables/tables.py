@@ -43,6 +43,7 @@ class Tables:
     templates: dict[str, Template] = field(default_factory=dict, repr=False)  # project templates by id
     verified_against: VerifiedAgainst | None = None  # what the tables were checked against (meta.yaml)
     refunds: RefundTables | None = None     # refund routes and overpayment interest (refunds/*.yaml)
+    scenarios: dict = field(default_factory=dict, repr=False)  # shipped hypothetical scenarios by name (scenarios/*.yaml)
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:

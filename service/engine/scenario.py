@@ -119,20 +119,27 @@ def _naming_successor(m: Measure, ended: Measure, successor: str) -> Measure:
 
 # ------------------------------------------------------------------ describing
 
-def summary(scenario: Scenario) -> OrderedDict:
+def summary(tables, scenario: Scenario) -> OrderedDict:
     """Name, description and what the scenario adds and ends, each with its citations."""
     return OrderedDict(
         name=scenario.name, description=scenario.description, shipped=scenario.shipped,
         based_on=scenario.based_on, note=NOT_LAW,
         measures_added=[measure_doc(m) for m in scenario.measures],
-        measures_ended=[OrderedDict(measure_id=e.measure, on=e.on.isoformat(), note=e.note, successor=e.successor,
-                                    source=e.where) for e in scenario.ends],
+        measures_ended=[_end_doc(tables, scenario, e) for e in scenario.ends],
     )
+
+
+def _end_doc(tables, scenario: Scenario, end: ScenarioEnd) -> OrderedDict:
+    """An end, with the title and the citations of the values it cuts short."""
+    m = tables.measures.get(end.measure) or next(x for x in scenario.measures if x.id == end.measure)
+    return OrderedDict(measure_id=end.measure, title=m.title, on=end.on.isoformat(), note=end.note,
+                       successor=end.successor,
+                       citations=[v.cite for v in m.values if v.end is None or v.end > end.on], source=end.where)
 
 
 def listing(tables) -> list[OrderedDict]:
     """The shipped scenarios (GET /v1/scenarios)."""
-    return [summary(tables.scenarios[name]) for name in sorted(tables.scenarios)]
+    return [summary(tables, tables.scenarios[name]) for name in sorted(tables.scenarios)]
 
 
 __all__ = ["NOT_LAW", "apply", "listing", "scenario_of", "shipped", "summary", "with_end"]

@@ -171,17 +171,25 @@ def schedule_doc(doc: dict, base: dict, entries: list[tuple[dict, dict]], scenar
         shipments.append(OrderedDict(index=other["index"], entry_date=other["entry_date"], totals=OrderedDict(
             (key, other["totals"][key]) for key in TOTAL_FIGURES)))
         changed += _changed(shipment["totals"], other["totals"], TOTAL_FIGURES, f"shipments.{k}.totals.")
-    for change in out["changes"]:
-        for item in (*change["layers"], *change["measures"]):
-            mark = _measure_mark(item["measure_id"], scenario)
-            if mark:
-                item["scenario"] = mark
+    _mark_changes(out["changes"], base["changes"], scenario)
     out["scenario"] = _block(summary, OrderedDict(shipments=shipments), changed)
     return out
 
 
-def _measure_mark(measure_id: str, scenario: Scenario) -> str | None:
-    return "added" if measure_id in scenario.added_ids else "ended" if measure_id in scenario.ended_ids else None
+def _mark_changes(changes: list, base_changes: list, scenario: Scenario) -> None:
+    """A change between shipments that a scenario measure makes, or that happens only with the scenario."""
+    def keys(items):
+        return {(c["measure_id"], c["change"], c.get("rate_after"), c.get("day")) for c in items}
+    before = keys(x for c in base_changes for x in (*c["layers"], *c["measures"]))
+    for change in changes:
+        for item in (*change["layers"], *change["measures"]):
+            mid = item["measure_id"]
+            if mid in scenario.added_ids:
+                item["scenario"] = "added"
+            elif mid in scenario.ended_ids:
+                item["scenario"] = "ended"
+            elif next(iter(keys([item]))) not in before:
+                item["scenario"] = {"ends": "displaced", "starts": "now_applies"}.get(item["change"], "changed")
 
 
 __all__ = ["compare_doc", "landed_doc", "mark_entry", "mark_layers", "quote_doc", "schedule_doc", "timeline_doc"]

@@ -26,12 +26,12 @@ from service.tables import fields as f
 from service.tables.checks import cross_check
 from service.tables.fields import Keys
 from service.tables.reader import Reader
-from service.tables.readers.measures import MEASURE, _read_measure
+from service.tables.readers import measures as measure_reader
 from service.tables.yamlsrc import Located, LocatedList
 
 SCENARIO_FILE = Keys({"description"}, {"measures", "end", "use"})
 SCENARIO_REQUEST = Keys(set(), {"name", "description", "measures", "end", "use"})
-SCENARIO_MEASURE = MEASURE | {"program"}
+SCENARIO_MEASURE = Keys(measure_reader.MEASURE.required | {"program"}, measure_reader.MEASURE.optional)
 END = Keys({"measure", "on"}, {"note", "successor"})
 NAME = re.compile(r"^[a-z0-9_]{1,60}$")
 REQUEST_NAME = "custom"          # the name of a request's scenario that gives none
@@ -104,7 +104,7 @@ def _read_measures(reader: Reader, node: Located, stem: str, tables, seen: dict,
                 raise TableError(m.where("program"), f"unknown program {program!r}"
                                                      + _close(program, tables.programs, "programs"))
             found: dict = dict(seen)
-            _read_measure(reader, _without(m, "program"), stem, program, found, None)
+            measure_reader._read_measure(reader, _without(m, "program"), stem, program, found, None)
             new = {k: v for k, v in found.items() if k not in seen}
             for mid, measure in new.items():
                 if mid in tables.measures:

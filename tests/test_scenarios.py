@@ -14,6 +14,7 @@ Shipped scenarios (tariff_tables/scenarios):
 * s301_batteries_50: a 50% measure replaces the 25% one on 8507.60.00 except the EV batteries .10.
 """
 import gc
+import json
 import shutil
 
 import pytest
@@ -324,3 +325,20 @@ def test_a_requests_derived_tables_and_their_caches_do_not_outlive_it(tables):
     gc.collect()
     assert len(cache._by_tables) == before
     assert quote(tables, line)["total_duty"] == "40900.00"       # the tables' own caches untouched
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_quote_command_with_a_shipped_scenario_and_a_scenario_file(capsys, tmp_path):
+    from service.cli import main
+    args = ["quote", "--hts", "8507.60.00.90", "--origin", "CN", "--entry-date", "2027-03-01", "--value", "100000"]
+    assert main([*args, "--scenario", "s232_batteries_2027", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["total_duty"], doc["scenario"]["without_scenario"]["total_duty"]) == ("53400.00", "40900.00")
+    own = tmp_path / "mine.yaml"
+    own.write_text('description: "x"\nend:\n  - measure: "section_301/forced_labor_2026/CN"\n    "on": "2027-01-01"\n',
+                   encoding="utf-8")
+    assert main([*args, "--scenario", str(own)]) == 0
+    text = capsys.readouterr().out
+    # 40,900 - 12,500 forced labor = 28,400 with; 40,900 without.
+    assert "28400.00" in text and "without it: total duty 40900.00 USD" in text and "ended: " + FORCED_CN in text

@@ -49,6 +49,10 @@ GET_CASES += [
     ("/v1/measures/" + LONG[:300], {}), ("/v1/measures/%3D1%2B1", {}),
     ("/v1/projects/templates/" + FORMULA.replace('"', ""), {}), ("/v1/projects/templates/nope", {}),
     ("/v1/duty.xlsx", DUTY), ("/v2/duty", DUTY),
+    # issue 15: scenarios (GET takes a shipped name only)
+    ("/v1/duty", {**DUTY, "scenario": "nope"}), ("/v1/duty", {**DUTY, "scenario": LONG}),
+    ("/v1/duty", {**DUTY, "scenario": FORMULA}),
+    ("/v1/timeline", {"hts": DUTY["hts"], "origin": "CN", "scenario": "nope"}),
 ]
 FORMAT_PATHS = ["/v1/duty", "/v1/timeline", "/v1/measures", "/v1/measures/section_301/lists/list_3", "/v1/hts",
                 "/v1/hts/8507.60.00.20", "/healthz", "/v1/projects/templates", "/v1/projects/templates/bess_project"]
@@ -130,6 +134,27 @@ def mutations(path):
         ("101 levels", b'{"x": ' + b"[" * 100 + b"1" + b"]" * 100 + b"}", "application/json"),
         ("deep lone surrogate", b'{"x": ' + b"[" * 60 + b'"\\udfff"' + b"]" * 60 + b"}", "application/json"),
     ]
+    value = {"from": "2027-01-01", "heading": "9903.99.99", "rate": "25%", "cite": "c", "confidence": "unconfirmed"}
+    measure = {"program": "section_232", "id": "x", "title": "t", "scope": {"hts": ["8507.60"]}, "values": [value]}
+    for name, scenario in [   # issue 15: a request's scenario
+        ("scenario unknown name", "nope"), ("scenario formula name", FORMULA), ("scenario as number", 3),
+        ("scenario as list", ["s232_batteries_2027"]), ("scenario empty object", {}),
+        ("scenario unknown key", {"end": [], "colour": "red"}),
+        ("scenario bad rate", {"measures": [{**measure, "values": [{**value, "rate": "2.5"}]}]}),
+        ("scenario rate as number", {"measures": [{**measure, "values": [{**value, "rate": 0.25}]}]}),
+        ("scenario rate as bool", {"measures": [{**measure, "values": [{**value, "rate": True}]}]}),
+        ("scenario value without cite", {"measures": [{**measure, "values": [{k: v for k, v in value.items()
+                                                                              if k != "cite"}]}]}),
+        ("scenario measure without program", {"measures": [{k: v for k, v in measure.items() if k != "program"}]}),
+        ("scenario measures not a list", {"measures": measure}),
+        ("scenario formula measure id", {"measures": [{**measure, "id": FORMULA}]}),
+        ("scenario 51 measures", {"measures": [measure] * 51}),
+        ("scenario unknown end measure", {"end": [{"measure": "section_301/nope", "on": "2027-01-01"}]}),
+        ("scenario bad end date", {"end": [{"measure": "section_301/forced_labor_2026/CN", "on": "2027-13-01"}]}),
+        ("scenario end not an object", {"end": ["section_301/forced_labor_2026/CN"]}),
+        ("scenario unknown use", {"use": "nope"}),
+    ]:
+        out.append((name, {**base, "scenario": scenario}, "application/json"))
     if path == "/v1/duty":
         out += [
             ("oversize batch", {"lines": [DUTY] * (MAX_BATCH_LINES + 1)}, "application/json"),

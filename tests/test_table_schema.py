@@ -19,7 +19,8 @@ from service.model import measures as model
 from service.model.errors import TableError, TableErrors
 from service.tables import fields
 from service.tables.reader import Reader
-from service.tables.readers import countries, fees, fx, hts, incentives, measures, meta, programs, refunds, templates, values
+from service.tables.readers import (countries, fees, fx, hts, incentives, measures, meta, programs, refunds,
+                                   scenarios, templates, values)
 from service.tables.readers.measures import read_measure_file
 from service.tables.readers.values import read_value
 from service.tables.yamlsrc import load as load_strict
@@ -28,13 +29,14 @@ REPO = Path(__file__).resolve().parents[1]
 TABLES = REPO / "tariff_tables"        # the repository's tables (the package may be installed elsewhere)
 SCHEMAS = TABLES / "schema"
 KINDS = ("meta", "countries", "programs", "hts", "measures", "fees", "fx", "projects", "refund_interest",
-         "refund_routes", "incentives")
+         "refund_routes", "incentives", "scenarios")
 
 # Which schema a table file follows, by its path below tariff_tables/.
 FILES = {"meta": ["meta.yaml"], "countries": ["countries.yaml"], "programs": ["programs.yaml"],
          "hts": ["hts/*.yaml"], "measures": ["measures/**/*.yaml"], "fees": ["fees/*.yaml"],
          "fx": ["fx/rates.yaml"], "projects": ["projects/*.yaml"], "refund_interest": ["refunds/interest.yaml"],
-         "refund_routes": ["refunds/routes.yaml"], "incentives": ["incentives/*.yaml"]}
+         "refund_routes": ["refunds/routes.yaml"], "incentives": ["incentives/*.yaml"],
+         "scenarios": ["scenarios/*.yaml"]}
 
 # Every Keys constant of every reader, and the schema object ("kind", "$defs name" or None for the root) it must equal.
 KEYS_TO_SCHEMA = {
@@ -85,9 +87,13 @@ KEYS_TO_SCHEMA = {
     (incentives, "INCENTIVE_VALUE"): ("incentives", "incentive_value"),
     (templates, "TEMPLATE"): ("projects", None),
     (templates, "TEMPLATE_LINE"): ("projects", "line"),
+    (scenarios, "SCENARIO_FILE"): ("scenarios", None),
+    (scenarios, "SCENARIO_REQUEST"): ("scenarios", "scenario_request"),
+    (scenarios, "SCENARIO_MEASURE"): ("scenarios", "scenario_measure"),
+    (scenarios, "END"): ("scenarios", "end"),
 }
 VALUE_DEFS = {"duty": "duty_value", "notice": "notice_value", "exemption": "exemption_value"}
-READERS = (countries, fees, fx, hts, incentives, measures, meta, programs, refunds, templates, values)
+READERS = (countries, fees, fx, hts, incentives, measures, meta, programs, refunds, scenarios, templates, values)
 
 
 def schema(kind: str) -> dict:

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
 from service.model import hts as hts_codes
 from service.engine.compile import compile_tables
-from service.engine.line_input import known_facts, parse_line, with_readings
-from service.engine.quote import quote
-from service.engine.ranges import with_duty_range
+from service.engine.line_input import known_facts, parse_line
+from service.engine.ranges import answered_quote
+from service.engine.scenario import shipped
+from service.engine.scenario_run import quote_with
 from service.render.freshness import stamp_line, stamped
+from service.tables.reader import Reader
+from service.tables.readers.scenarios import read_scenario_file
 from service.render.pricing_file import price_path
 from service.render.text import render_text
 from service.cli.common import freshness
@@ -37,6 +41,9 @@ def quote_args(sub):
                    help="other facts a rule needs, e.g. vehicle_part=yes, metal_weight_share=0.4")
     p.add_argument("--claim", action="append", default=[], metavar="HEADING",
                    help="claim an exclusion heading (e.g. 9903.88.69)")
+    p.add_argument("--scenario", metavar="NAME|FILE.yaml",
+                   help="price with a hypothetical scenario: a shipped one (tariff_tables/scenarios) or a scenario "
+                        "file of your own in the same form; prints the figures without it too")
     p.add_argument("--json", action="store_true", help="print the JSON document the API serves")
 
 
@@ -80,9 +87,37 @@ def _line_from_args(args) -> dict:
 
 def quote_command(tables, args) -> int:
     line = parse_line(_line_from_args(args), tables.aliases, known_facts(tables))
-    result = stamped(with_readings(with_duty_range(tables, line, quote(tables, line)), line), freshness(tables))
-    print(json.dumps(result, indent=2) if args.json else render_text(result))
+    scenario = scenario_arg(tables, args.scenario) if args.scenario else None
+    doc = quote_with(tables, scenario, line) if scenario else answered_quote(tables, line)
+    result = stamped(doc, freshness(tables))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(render_text(result))
+        if scenario:
+            print(scenario_text(result["scenario"]))
     return 0
+
+
+def scenario_arg(tables, value: str):
+    """A shipped scenario's name, or a scenario file read as the loader reads the shipped ones (file:line)."""
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        reader = Reader(path.parent)
+        reader.aliases, reader.groups = tables.aliases, tables.groups
+        return read_scenario_file(reader, path, tables, tables.scenarios)
+    return shipped(tables, value, "--scenario")
+
+
+def scenario_text(block: dict) -> str:
+    """What the scenario changed, under the quote's text."""
+    without = block["without_scenario"]
+    out = [f"Scenario {block['name']} ({block['note']}):", f"  {block['description']}",
+           f"  without it: total duty {without['total_duty']} USD, effective rate {without['effective_rate']}",
+           f"  changed: {', '.join(block['changed']) or 'nothing on this entry date'}"]
+    out += [f"  layer without it, {x['scenario']}: {x['measure_id']} ({x['heading']}) {x['duty']} USD"
+            for x in without["layers"]]
+    return "\n".join(out)
 
 
 def check_command(tables, args, loaded: float) -> int:

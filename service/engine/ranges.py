@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from service.engine.cache import caches_for
-from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts
-from service.engine.quote import quote_stack
+from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, with_readings
+from service.engine.quote import quote, quote_stack
 from service.model.errors import InputError, NotCovered
 from service.model.money import ZERO, cents, fmt_money
 
@@ -88,6 +88,12 @@ class DutyRange:
 
 
 # ------------------------------------------------------------ the entry points
+
+def answered_quote(tables, line: LineInput) -> dict:
+    """The quote document as the API and the CLI answer it: the engine's quote, the names read from the
+    caller's input (assumptions) and the duty range of any assumed fact."""
+    return with_readings(with_duty_range(tables, line, quote(tables, line)), line)
+
 
 def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
     """``doc`` (a quote document, shared through the caches: never changed) with its ``duty_range``, as a

@@ -22,6 +22,7 @@ Layout (paths relative to the tables directory), one reader per kind in
     incentives/*.yaml     tax credits (48E storage, 45X battery components) for the
                           credit position of landed cost and compare (optional)
     projects/*.yaml       project templates (optional)
+    scenarios/*.yaml      named hypothetical scenarios (optional): measures added, measures ended
     CHANGELOG.md          an entry per version (checked: service.tables.checks.release_checks)
 
 A measure's id is its file path below ``measures/`` without ``.yaml``, then
@@ -44,6 +45,7 @@ from service.tables.readers.meta import read_meta
 from service.tables.readers.programs import read_programs
 from service.tables.readers.incentives import read_incentives
 from service.tables.readers.refunds import check_refund_routes, read_refunds
+from service.tables.readers.scenarios import read_scenario_file
 from service.tables.readers.templates import read_template
 from service.tables.tables import Tables
 
@@ -87,6 +89,7 @@ def load_tables(directory: str | Path | None = None, past_release: bool = False)
                     refunds=refunds, incentives=incentives)
     tables.build_indexes()
     _read_templates(reader, directory / "projects", tables)
+    _read_scenarios(reader, directory / "scenarios", tables)
     reader.errors.extend(release_checks(reader, tables.version, tables.as_of))   # the version and its CHANGELOG entry
     reader.raise_collected()
     return tables
@@ -114,3 +117,11 @@ def _read_templates(reader: Reader, folder: Path, tables: Tables) -> None:
         with reader.collecting():
             template = read_template(reader, path, tables.line_for)
             tables.templates[template.id] = template
+
+
+def _read_scenarios(reader: Reader, folder: Path, tables: Tables) -> None:
+    """Scenarios are read after the measures they add to or end; one may start from another read before it."""
+    for path in sorted(folder.glob("*.yaml")):
+        with reader.collecting():
+            scenario = read_scenario_file(reader, path, tables, tables.scenarios)
+            tables.scenarios[scenario.name] = scenario

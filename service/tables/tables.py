@@ -45,6 +45,7 @@ class Tables:
     verified_against: VerifiedAgainst | None = None  # what the tables were checked against (meta.yaml)
     refunds: RefundTables | None = None     # refund routes and overpayment interest (refunds/*.yaml)
     incentives: dict[str, IncentiveTable] = field(default_factory=dict)   # tax credits (incentives/*.yaml)
+    scenarios: dict = field(default_factory=dict, repr=False)  # shipped hypothetical scenarios by name (scenarios/*.yaml)
     _boundaries: list | None = field(default=None, repr=False)
 
     def build_indexes(self) -> None:

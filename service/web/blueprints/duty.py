@@ -6,15 +6,17 @@ from datetime import timedelta
 from flask import Blueprint, request
 
 from service.model.errors import InputError, NotCovered
-from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line, with_readings
-from service.engine.quote import quote
-from service.engine.ranges import with_duty_range
+from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line
+from service.engine.ranges import answered_quote
+from service.engine.scenario import summary
+from service.engine.scenario_run import quote_with, timeline_with
 from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.errors import envelope
 from service.web.formats import EXT, chosen_format, post_format, respond
 from service.web.jsonio import read_lines_body
+from service.web.scenarios import scenario_body, scenario_param
 from service.web.schemas import (CACHE_BUSTER_PREFIX, MAX_BATCH_LINES, MAX_TEXT, BatchBody, LineQuery,
                                  TimelineQuery, validated)
 
@@ -71,10 +73,12 @@ def _with_warnings(doc: dict, warnings: list[str]) -> dict:
 @bp.get(f"/v1/duty.{EXT}")
 def duty(ext=None):
     t = tables()
-    args, fact_fields, warnings = _line_request(t, LineQuery, ())
+    args, fact_fields, warnings = _line_request(t, LineQuery, ("scenario",))
     fmt = chosen_format(args.get("format"), ext)
+    scenario = scenario_param(t, fmt)
     line = parse_line({**_line_fields(args), **fact_fields}, t.aliases, known_facts(t))
-    doc = _with_warnings(with_readings(with_duty_range(t, line, quote(t, line)), line), warnings)
+    doc = quote_with(t, scenario, line) if scenario else answered_quote(t, line)
+    doc = _with_warnings(doc, warnings)
     return respond(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
 
 
@@ -84,6 +88,7 @@ def duty_batch(ext=None):
     fmt = post_format(ext)
     body = validated(BatchBody, read_lines_body(MAX_BATCH_LINES, "a batch"))
     t = tables()
+    scenario = scenario_body(t, body, fmt)
     results = []
     failed = 0
     for index, item in enumerate(body["lines"]):
@@ -91,7 +96,8 @@ def duty_batch(ext=None):
             if not isinstance(item, dict):
                 raise InputError("a line must be a JSON object", {"line": ["must be a JSON object"]})
             line = parse_line(item, t.aliases, known_facts(t))
-            results.append({"index": index, "status": 200, "result": with_readings(with_duty_range(t, line, quote(t, line)), line)})
+            result = quote_with(t, scenario, line, brief=True) if scenario else answered_quote(t, line)
+            results.append({"index": index, "status": 200, "result": result})
         except InputError as exc:
             failed += 1
             results.append({"index": index, "status": 400,
@@ -102,6 +108,8 @@ def duty_batch(ext=None):
                             "error": envelope(404, "not_covered", exc.message, {exc.field: [exc.message]},
                                               hint=exc.hint)[0]})
     doc = {"tables_version": t.version, "count": len(results), "failed": failed, "results": results}
+    if scenario:
+        doc["scenario"] = summary(t, scenario)
     return respond(fmt, "duty_batch", doc, spreadsheet.duty_batch_rows, title="Duty batch")
 
 
@@ -109,8 +117,9 @@ def duty_batch(ext=None):
 @bp.get(f"/v1/timeline.{EXT}")
 def timeline_view(ext=None):
     t = tables()
-    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to"))
+    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to", "scenario"))
     fmt = chosen_format(args.get("format"), ext)
+    scenario = scenario_param(t, fmt)
     start = parse_date(args["from_"], "from") if args.get("from_") else t.coverage_from
     end = parse_date(args["to"], "to") if args.get("to") else None
     if end is None:  # default: one year past the tables' as-of date
@@ -124,7 +133,7 @@ def timeline_view(ext=None):
     if notional:
         data["value"] = TIMELINE_VALUE
     line = parse_line({**data, **fact_fields}, t.aliases, known_facts(t))
-    doc = timeline(t, line, start, end)
+    doc = timeline_with(t, scenario, line, start, end) if scenario else timeline(t, line, start, end)
     doc["assumptions"] = ([{"fact": "value", "assumption": f"no value given: a notional {TIMELINE_VALUE} USD is "
                                                             "priced; effective rates hold for any value unless a "
                                                             "layer is specific or content-based"}]

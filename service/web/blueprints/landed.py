@@ -9,11 +9,13 @@ from service.engine.credit_doc import entry_credit
 from service.engine.entry import parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
+from service.engine.scenario_run import compare_with, landed_with, schedule_with
 from service.engine.schedule import schedule
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, post_format, respond, split_suffix
 from service.web.jsonio import read_json
+from service.web.scenarios import scenario_body
 from service.web.schemas import FormatQuery, validated
 
 bp = Blueprint("landed", __name__)
@@ -24,10 +26,15 @@ bp = Blueprint("landed", __name__)
 def landed(ext=None):
     fmt = post_format(ext)
     t = tables()
-    body = read_json()
-    result = price_entry(t, parse_entry(t, body, with_project=True))
-    doc = entry_doc(result)
-    credit = entry_credit(t, body.get("project"), result)
+    data = read_json()
+    scenario = scenario_body(t, data, fmt)
+    entry = parse_entry(t, data, with_project=True)
+    if scenario:
+        result, doc = landed_with(t, scenario, entry)
+    else:
+        result = price_entry(t, entry)
+        doc = entry_doc(result)
+    credit = entry_credit(t, data.get("project"), result)
     if credit is not None:
         doc["credit"] = credit
     return respond(fmt, "landed_cost", doc, lambda doc: spreadsheet.landed_cost_rows(doc, result),
@@ -38,7 +45,9 @@ def landed(ext=None):
 @bp.post(f"/v1/compare.{EXT}")
 def compare_view(ext=None):
     fmt = post_format(ext)
-    doc = compare(tables(), read_json())
+    t, data = tables(), read_json()
+    scenario = scenario_body(t, data, fmt)
+    doc = compare_with(t, scenario, data) if scenario else compare(t, data)
     return respond(fmt, "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")
 
 
@@ -46,7 +55,10 @@ def compare_view(ext=None):
 @bp.post(f"/v1/schedule.{EXT}")
 def schedule_view(ext=None):
     fmt = post_format(ext)
-    return respond(fmt, "schedule", schedule(tables(), read_json()), spreadsheet.schedule_rows, title="Schedule")
+    t, data = tables(), read_json()
+    scenario = scenario_body(t, data, fmt)
+    doc = schedule_with(t, scenario, data) if scenario else schedule(t, data)
+    return respond(fmt, "schedule", doc, spreadsheet.schedule_rows, title="Schedule")
 
 
 @bp.get("/v1/projects/templates")

@@ -7,6 +7,7 @@ from service.model import countries, hts
 from service.model.errors import InputError
 from service.tables.documents import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
 from service.engine.line_input import did_you_mean, parse_date
+from service.engine.scenario import listing
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond, split_suffix
@@ -85,3 +86,15 @@ def hts_line(code):
     line = get_hts(t, digits)
     doc = {"tables_version": t.version, "hts_requested": hts.dotted(digits), **hts_doc(line)}
     return respond(fmt, "hts", doc, lambda d: spreadsheet.hts_rows([d]), title=f"HTS {line.code}")
+
+
+@bp.get("/v1/scenarios")
+def scenarios():
+    """The shipped hypothetical scenarios (JSON only: each is a nested document of measures)."""
+    _refuse_unknown(FormatQuery)
+    if validated(FormatQuery, request.args).get("format") not in (None, "json"):
+        raise InputError.field("format", "the scenarios are served as JSON only")
+    t = tables()
+    docs = listing(t)
+    return respond("json", "scenarios", {"tables_version": t.version, "count": len(docs), "scenarios": docs},
+                   lambda d: [])

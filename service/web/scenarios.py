@@ -1,0 +1,28 @@
+"""A request's ``scenario``: a shipped scenario's name on GET (``scenario=NAME``), a name or an object in a JSON
+body.  Scenario answers are JSON only: the marks and the figures without the scenario have no column in the
+tabular forms, which would show hypothetical figures as if they were the tables'."""
+from __future__ import annotations
+
+from flask import request
+
+from service.model.errors import InputError
+from service.engine.scenario import scenario_of
+
+
+def scenario_param(tables, fmt: str):
+    """``scenario=NAME`` of a GET (shipped scenarios only), or None."""
+    name = request.args.get("scenario")
+    return _json_only(scenario_of(tables, name) if name else None, fmt)
+
+
+def scenario_body(tables, data, fmt: str):
+    """The ``scenario`` of a JSON body, taken out of it (the engine's parsers refuse unknown fields), or None."""
+    value = data.pop("scenario", None) if isinstance(data, dict) else None
+    return _json_only(scenario_of(tables, value), fmt)
+
+
+def _json_only(scenario, fmt: str):
+    if scenario is not None and fmt != "json":
+        raise InputError.field("format", f"a scenario answer is served as JSON only (got {fmt}): its marks and its "
+                                         "figures without the scenario have no column in the tabular forms")
+    return scenario

@@ -150,7 +150,12 @@ def test_missing_credit_facts_give_a_range_on_landed_cost(client):
     assert by_fact["supplier_pfe"]["credit_worst"] == "0.00"
     assert by_fact["prevailing_wage"]["credit_worst"] == "67540.25"    # 6% x 1,125,670.86 = 67,540.2516
     assert by_fact["energy_community"]["credit_best"] == "450268.34"
-    assert all(f["moves"] for f in rng["facts"])
+    assert by_fact["taxpayer_foreign_entity"]["credit_worst"] == "0.00"     # 48E(d)(6): no credit at all
+    # The structural steel outside the bill does not move it: imported lines are not US-made, so the
+    # domestic-content bonus is out of reach whatever the steel.
+    assert {f for f, x in by_fact.items() if x["moves"]} == {"supplier_pfe", "prevailing_wage", "energy_community",
+                                                             "taxpayer_foreign_entity"}
+    assert by_fact["steel_iron_us"]["moves"] is False
 
 
 def test_imported_structural_steel_fails_the_domestic_content_steel_test(client):
@@ -197,7 +202,9 @@ def test_maker_credit_is_context_for_the_domestic_quote(client):
 # ------------------------------------------------------------- dates (both sides of each)
 
 @pytest.mark.parametrize("start, threshold", [("2025-12-31", "0"), ("2026-01-01", "0.55"), ("2026-12-31", "0.55"),
-                                              ("2027-01-01", "0.6"), ("2029-12-31", "0.7"), ("2030-01-01", "0.75")])
+                                              ("2027-01-01", "0.6"), ("2027-12-31", "0.6"), ("2028-01-01", "0.65"),
+                                              ("2028-12-31", "0.65"), ("2029-01-01", "0.7"), ("2029-12-31", "0.7"),
+                                              ("2030-01-01", "0.75")])
 def test_macr_threshold_by_construction_start(client, start, threshold):
     body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")],
             "project": project(start, placed_in_service="2031-01-01")}
@@ -206,7 +213,7 @@ def test_macr_threshold_by_construction_start(client, start, threshold):
 
 
 @pytest.mark.parametrize("start, share", [("2025-06-15", "0.4"), ("2025-06-16", "0.45"), ("2025-12-31", "0.45"),
-                                          ("2026-01-01", "0.5"), ("2027-01-01", "0.55")])
+                                          ("2026-01-01", "0.5"), ("2026-12-31", "0.5"), ("2027-01-01", "0.55")])
 def test_domestic_content_share_by_construction_start(client, start, share):
     body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")],
             "project": project(start, placed_in_service="2027-01-01")}
@@ -214,8 +221,8 @@ def test_domestic_content_share_by_construction_start(client, start, share):
     assert dc["manufactured_required"] == share
 
 
-@pytest.mark.parametrize("start, rate", [("2033-12-31", "0.3"), ("2034-01-01", "0.225"), ("2035-06-01", "0.15"),
-                                         ("2036-01-01", "0")])
+@pytest.mark.parametrize("start, rate", [("2033-12-31", "0.3"), ("2034-01-01", "0.225"), ("2034-12-31", "0.225"),
+                                         ("2035-01-01", "0.15"), ("2035-12-31", "0.15"), ("2036-01-01", "0")])
 def test_phase_down_by_construction_start(client, start, rate):
     body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")],
             "project": project(start, placed_in_service="2036-06-01")}
@@ -321,3 +328,135 @@ def test_compare_shows_each_quotes_duty_range(client):
     facts = {"vehicle_part": "no"}
     settled = post_compare(client, compare_body(cells("KR", supplier_pfe="no", facts=facts), {"pfe_share": "0.5"}))
     assert settled["imported"][0]["duty_range"] is None
+
+
+# ------------------------------------------------------------- exact thresholds, the 6% tier, capacity
+
+def test_exact_thresholds_pass(client):
+    # pfe_share 0.45: MACR 1 - 0.45 = 0.55, exactly 2026's threshold; US-made 0.5, exactly 2026's share.
+    doc = post_compare(client, compare_body(cells("KR"), {"pfe_share": "0.45", "us_manufactured_share": "0.5"}))
+    credit = doc["domestic"]["credit"]
+    assert credit["macr"]["ratio"] == "0.55" and credit["macr"]["passes"] is True
+    assert credit["domestic_content"]["manufactured_passes"] is True
+    assert credit["amount"] == "720000.00"      # 40% of 1,800,000
+
+
+def test_the_6_percent_tier_takes_2_point_bonuses(client):
+    # Wages not met, 5 MW, energy community, domestic content met through 3,000,000 of US-made other products:
+    # 6% + 2 + 2 = 10% of 1,125,670.86 + 3,000,000 + 500,000 = 4,625,670.86 -> 462,567.086 -> 462,567.09.
+    extra = dict(prevailing_wage="no", capacity_mw="5", energy_community="yes", other_manufactured_costs="3000000",
+                 other_manufactured_us_costs="3000000", steel_iron_us="yes")
+    body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")], "project": project(**extra)}
+    credit = client.post("/v1/landed-cost", json=body).get_json()["credit"]
+    # US-made share: 3,000,000 / (1,125,670.86 + 3,000,000) = 0.72716... >= 0.5
+    assert credit["domestic_content"]["passes"] is True
+    assert [p["parameter"] for p in credit["rate"]["parts"]] == [
+        "base_rate", "domestic_content_bonus_base", "energy_community_bonus_base", "phase_down"]
+    assert credit["rate"]["total"] == "0.1" and credit["amount"] == "462567.09"
+
+
+def test_under_1_mw_gets_30_percent_without_the_wage_requirements(client):
+    body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")],
+            "project": project(prevailing_wage="no", capacity_mw="0.5")}
+    credit = client.post("/v1/landed-cost", json=body).get_json()["credit"]
+    assert credit["rate"]["total"] == "0.3"     # 30% of 1,125,670.86 + 500,000 = 487,701.26
+    assert credit["amount"] == "487701.26"
+
+
+def test_capacity_not_given_with_wages_not_met_is_an_assumption_and_a_range(client):
+    body = {"entry_date": "2026-10-01", "lines": [cells("KR", supplier_pfe="no")],
+            "project": project(prevailing_wage="no")}
+    credit = client.post("/v1/landed-cost", json=body).get_json()["credit"]
+    assert "project.capacity_mw" in {a["fact"] for a in credit["assumptions"]}
+    # Assumed 1 MW or more: 6% of 1,625,670.86 = 97,540.25; under 1 MW: 30% = 487,701.26.
+    assert credit["amount"] == "97540.25"
+    by_fact = {f["fact"]: f for f in credit["range"]["facts"]}
+    assert (by_fact["capacity_mw"]["credit_worst"], by_fact["capacity_mw"]["credit_best"]) == \
+        ("97540.25", "487701.26")
+
+
+def test_structural_steel_outside_the_bill_moves_the_domestic_bonus(client):
+    facts = {"pfe_share": "0.2", "us_manufactured_share": "0.6"}
+    assumed = post_compare(client, compare_body(cells("KR"), facts))["domestic"]["credit"]
+    # Not given: taken as US-produced (reported): the bonus, 40% of 1,800,000; imported steel outside: 30%.
+    assert assumed["amount"] == "720000.00"
+    assert "project.steel_iron_us" in {a["fact"] for a in assumed["assumptions"]}
+    steel = {f["fact"]: f for f in assumed["range"]["facts"]}["steel_iron_us"]
+    assert (steel["credit_worst"], steel["credit_best"]) == ("540000.00", "720000.00")
+    foreign = post_compare(client, compare_body(cells("KR"), facts, steel_iron_us="no"))["domestic"]["credit"]
+    assert foreign["domestic_content"]["steel_iron_passes"] is False and foreign["amount"] == "540000.00"
+
+
+# ------------------------------------------------------------- 45X by year sold (both sides)
+
+@pytest.mark.parametrize("sold, per_kwh, threshold", [
+    ("2029-12-31", "45", "0.8"), ("2030-01-01", "33.75", "0.85"), ("2030-12-31", "33.75", "0.85"),
+    ("2031-01-01", "22.5", "0.85"), ("2032-12-31", "11.25", "0.85"), ("2033-01-01", "0", "0.85")])
+def test_maker_credit_phase_out_by_year_sold(client, sold, per_kwh, threshold):
+    body = compare_body(cells("KR"), {"maker_components": ["battery_cell", "battery_module"],
+                                      "maker_pfe_share": "0"}, start="2026-03-01")
+    body["entry_date"] = sold
+    maker = post_compare(client, body)["domestic"]["maker_credit"]
+    # (35 + 10) x 100% / 75% / 50% / 25% / 0%; the maker's MACR 1 passes every threshold.
+    assert (maker["per_kwh"], maker["macr_threshold"], maker["macr_passes"]) == (per_kwh, threshold, True)
+
+
+@pytest.mark.parametrize("sold, threshold, passes", [("2026-12-31", "0.6", True), ("2027-01-01", "0.65", False),
+                                                     ("2028-01-01", "0.7", False), ("2029-01-01", "0.8", False)])
+def test_maker_macr_threshold_by_year_sold(client, sold, threshold, passes):
+    body = compare_body(cells("KR"), {"maker_components": ["battery_module_without_cells"],
+                                      "maker_pfe_share": "0.38"})
+    body["entry_date"] = sold
+    maker = post_compare(client, body)["domestic"]["maker_credit"]
+    # The maker's ratio 1 - 0.38 = 0.62: passes 60% (2026), fails 65% (2027) and later; a cell-less module
+    # earns $45/kWh, nothing when the ratio fails.
+    assert (maker["macr_threshold"], maker["macr_passes"]) == (threshold, passes)
+    assert maker["per_kwh"] == ("45" if passes else "0")
+
+
+def test_maker_cell_and_module_from_2027_carry_the_integration_condition(client):
+    body = compare_body(cells("KR"), {"maker_components": ["battery_cell", "battery_module"]})
+    body["entry_date"] = "2027-02-01"
+    maker = post_compare(client, body)["domestic"]["maker_credit"]
+    assert any("45X(d)(4)(B)" in c for c in maker["conditions"])
+    body["entry_date"] = "2026-12-31"
+    assert not any("45X(d)(4)(B)" in c for c in post_compare(client, body)["domestic"]["maker_credit"]["conditions"])
+
+
+# ------------------------------------------------------------- with a scenario
+
+def test_a_scenario_marks_the_net_verdict_of_a_comparison(client):
+    # KR cells entered 2027-03-01: 301 forced labor 9.1% + MFN 3.4% = 125,000 without the scenario.  The
+    # s232_batteries_2027 scenario adds 25% and, as the tables' 232 duties do, takes the goods out of the
+    # forced-labor duty (note 52(f) as modelled): 25% + 3.4% = 284,000.  Landed (MPF 670.86): 1,284,670.86
+    # with it, 1,125,670.86 without.  Imported credit 30% of (landed + 500,000); the domestic 1,200,000 with
+    # pfe 0.5 fails the ratio (0.5 < 0.6 in 2027): net 1,700,000.
+    body = compare_body(cells("KR", supplier_pfe="no", facts={"vehicle_part": "no"}), {"pfe_share": "0.5"},
+                        delivered="1200000", start="2027-02-01")
+    body["entry_date"] = "2027-03-01"
+    body["scenario"] = "s232_batteries_2027"
+    doc = post_compare(client, body)
+    imported, without = doc["imported"][0], doc["scenario"]["without_scenario"]["imported"][0]
+    # With: 30% of 1,784,670.86 = 535,401.258 -> net 1,784,670.86 - 535,401.26 = 1,249,269.60.
+    # Without: 1,625,670.86 - 487,701.26 = 1,137,969.60.
+    assert imported["net_cost"] == "1249269.60" and without["net_cost"] == "1137969.60"
+    assert without["credit"] == {"amount": "487701.26", "net_cost": "1137969.60"}
+    changed = set(doc["scenario"]["changed"])
+    assert {"imported.0.net_cost", "imported.0.credit.amount", "imported.0.net_difference_vs_domestic"} <= changed
+    assert doc["scenario"]["without_scenario"]["best_net"] == doc["best_net"] == "imported"
+
+
+def test_a_scenario_gives_the_landed_credit_with_and_without(client):
+    body = {"entry_date": "2027-03-01", "lines": [cells("KR", supplier_pfe="no", facts={"vehicle_part": "no"})],
+            "project": project("2027-02-01"), "scenario": "s232_batteries_2027"}
+    doc = client.post("/v1/landed-cost", json=body).get_json()
+    assert doc["credit"]["amount"] == "535401.26"          # 30% of 1,284,670.86 + 500,000 (as above)
+    assert doc["scenario"]["without_scenario"]["credit"] == {"amount": "487701.26", "net_cost": "1137969.60"}
+    assert {"credit.amount", "credit.net_cost"} <= set(doc["scenario"]["changed"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "html"])
+def test_a_landed_cost_with_a_project_is_json_only(client, fmt):
+    body = {"entry_date": "2026-10-01", "lines": [cells("KR")], "project": project()}
+    r = client.post(f"/v1/landed-cost.{fmt}", json=body)
+    assert r.status_code == 400

@@ -60,6 +60,11 @@ class Facts:
     us: str = "assumed"                # assumed / none / all: for every item whose US share is not given
     prevailing_wage: str = "yes"
     energy_community: str = "no"
+    under_1mw: str = "no"              # capacity under 1 MW (the 30% rate without the wage requirements)
+    steel_iron_us: str = "yes"         # the project's structural steel/iron outside the bill is US-produced
+    foreign_entity: str = "no"         # the taxpayer is a specified foreign entity or foreign-influenced entity
+
+FACT_FIELDS = ("pfe", "us", "prevailing_wage", "energy_community", "under_1mw", "steel_iron_us", "foreign_entity")
 
 
 @dataclass(frozen=True)
@@ -105,11 +110,12 @@ def evaluate(values: Values, project: Project, items: list[Item], facts: Facts) 
     macr = _macr(items, project, facts)
     threshold = values["macr_threshold"]
     macr_passes = threshold == 0 or macr is None or macr >= threshold
-    steel_ok = all(_share(x.us, x.us_assumed, facts.us) == 1 for x in items if x.klass == "steel_iron")
+    steel_required = values["domestic_content_steel_iron_share"]
+    steel_ok = facts.steel_iron_us == "yes" and all(
+        _share(x.us, x.us_assumed, facts.us) >= steel_required for x in items if x.klass == "steel_iron")
     us_share = _us_share(items, project, facts)
     manufactured_ok = us_share is not None and us_share >= values["domestic_content_manufactured_share"]
-    increased = facts.prevailing_wage == "yes" or (project.capacity_mw is not None and project.capacity_mw < 1)
-    tier = "increased" if increased else "base"
+    tier = "increased" if facts.prevailing_wage == "yes" or facts.under_1mw == "yes" else "base"
     parts = [(f"{tier}_rate", values[f"{tier}_rate"])]
     if steel_ok and manufactured_ok:
         parts.append((f"domestic_content_bonus_{tier}", values[f"domestic_content_bonus_{tier}"]))
@@ -117,7 +123,7 @@ def evaluate(values: Values, project: Project, items: list[Item], facts: Facts) 
         parts.append((f"energy_community_bonus_{tier}", values[f"energy_community_bonus_{tier}"]))
     rate = sum((v for _, v in parts), ZERO) * values["phase_down"]
     parts.append(("phase_down", values["phase_down"]))
-    if not macr_passes or project.taxpayer_foreign_entity == "yes":
+    if not macr_passes or facts.foreign_entity == "yes":
         rate = ZERO
     return Outcome(facts, basis, macr, macr_passes, steel_ok, us_share, manufactured_ok, rate, tuple(parts),
                    cents(basis * rate))
@@ -125,7 +131,9 @@ def evaluate(values: Values, project: Project, items: list[Item], facts: Facts) 
 
 def assumed_facts(project: Project) -> Facts:
     """The documented assumptions for facts not given (each reported by the position's document)."""
-    return Facts("assumed", "assumed", project.prevailing_wage or "yes", project.energy_community or "no")
+    small = "no" if project.capacity_mw is None else "yes" if project.capacity_mw < 1 else "no"
+    return Facts("assumed", "assumed", project.prevailing_wage or "yes", project.energy_community or "no", small,
+                 project.steel_iron_us or "yes", project.taxpayer_foreign_entity or "no")
 
 
 def extremes(project: Project, items: list[Item]) -> dict[str, tuple[Facts, Facts]]:
@@ -140,6 +148,12 @@ def extremes(project: Project, items: list[Item]) -> dict[str, tuple[Facts, Fact
         out["prevailing_wage"] = (replace(base, prevailing_wage="no"), replace(base, prevailing_wage="yes"))
     if project.energy_community is None:
         out["energy_community"] = (replace(base, energy_community="no"), replace(base, energy_community="yes"))
+    if project.capacity_mw is None and project.prevailing_wage == "no":
+        out["capacity_mw"] = (replace(base, under_1mw="no"), replace(base, under_1mw="yes"))
+    if project.steel_iron_us is None:
+        out["steel_iron_us"] = (replace(base, steel_iron_us="no"), replace(base, steel_iron_us="yes"))
+    if project.taxpayer_foreign_entity is None:
+        out["taxpayer_foreign_entity"] = (replace(base, foreign_entity="yes"), replace(base, foreign_entity="no"))
     return out
 
 
@@ -155,8 +169,7 @@ def worst_and_best(project: Project, items: list[Item]) -> tuple[Facts, Facts]:
 def _moved(facts: Facts, project: Project) -> dict:
     """The fields of ``facts`` that differ from the assumptions."""
     base = assumed_facts(project)
-    return {k: getattr(facts, k) for k in ("pfe", "us", "prevailing_wage", "energy_community")
-            if getattr(facts, k) != getattr(base, k)}
+    return {k: getattr(facts, k) for k in FACT_FIELDS if getattr(facts, k) != getattr(base, k)}
 
 
 def default_pfe(origin: str | None) -> tuple[Decimal, str]:
@@ -172,22 +185,26 @@ def default_pfe(origin: str | None) -> tuple[Decimal, str]:
 
 def _macr(items: list[Item], project: Project, facts: Facts) -> Decimal | None:
     """(total direct costs - PFE direct costs) / total, over the manufactured products; None if there are none."""
-    products = [x for x in items if x.klass == "manufactured_product"]
-    total = sum((x.cost for x in products), ZERO) + project.other_manufactured
+    products, total = _products(items, project)
     if total == 0:
         return None
     pfe = sum((x.cost * _share(x.pfe, x.pfe_assumed, facts.pfe) for x in products), ZERO)
-    pfe += project.other_manufactured_pfe
-    return (total - pfe) / total
+    return (total - pfe - project.other_manufactured_pfe) / total
 
 
 def _us_share(items: list[Item], project: Project, facts: Facts) -> Decimal | None:
-    products = [x for x in items if x.klass == "manufactured_product"]
-    total = sum((x.cost for x in products), ZERO) + project.other_manufactured
+    """The US-made share of the manufactured products' cost (domestic content); None if there are none."""
+    products, total = _products(items, project)
     if total == 0:
         return None
     us = sum((x.cost * _share(x.us, x.us_assumed, facts.us) for x in products), ZERO)
     return (us + project.other_manufactured_us) / total
+
+
+def _products(items: list[Item], project: Project) -> tuple[list[Item], Decimal]:
+    """The bill's manufactured products and their total cost with the project's other manufactured products."""
+    products = [x for x in items if x.klass == "manufactured_product"]
+    return products, sum((x.cost for x in products), ZERO) + project.other_manufactured
 
 
 def _share(given: Decimal | None, assumed: Decimal, which: str) -> Decimal:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from service.model.money import ZERO, cents, fmt_decimal, fmt_money, per_unit, rate6
 from service.engine.credit import (Item, Outcome, Values, assumed_facts, default_pfe, evaluate, extremes,
                                    values_on, worst_and_best)
-from service.engine.credit_input import DomesticCredit, Project, parse_project
+from service.engine.credit_input import DomesticCredit, Project
 from service.engine.landed_parts import LandedCost
 
 NOT_TAX_ADVICE = ("A planning estimate, not tax advice: the credit depends on facts only the taxpayer has (wage "
@@ -47,7 +47,7 @@ class Position:
     best: Outcome
     by_fact: tuple[tuple[str, Outcome, Outcome], ...]
     assumptions: tuple[dict, ...]
-    parts: dict                        # the basis parts of the equipment (goods, duties, fees, costs)
+    basis_parts: dict                  # the equipment's part of the basis: goods, duties, fees, costs
     duty_shift: tuple[Shift, Shift] = (Shift(), Shift())   # the duty range's lowest and highest (landed, basis)
 
     @property
@@ -65,7 +65,7 @@ class Position:
 def entry_position(tables, project: Project, result: LandedCost) -> Position:
     """The credit position of an imported quote priced to its landed cost."""
     items, assumptions, excluded = [], [], []
-    parts = {"goods": ZERO, "duties": ZERO, "fees": ZERO, "freight_and_costs": ZERO}
+    parts = {"goods": ZERO, "duties": ZERO, "fees": ZERO, "freight_and_costs": ZERO}   # the basis parts
     for x in result.lines:
         item, notes = _line_item(x)
         items.append(item)
@@ -125,7 +125,11 @@ def _line_item(x) -> tuple[Item, list[dict]]:
             f"line {line.id}: taken as a manufactured product of the storage property (give credit_class "
             "steel_iron for structural steel or iron, not_eligible for what is not part of the property)")})
     pfe, assumed, why = None, ZERO, ""
-    if "supplier_pfe" in credit:
+    if "supplier_pfe" in credit and klass != "manufactured_product":
+        notes.append({"fact": f"lines.{line.index}.supplier_pfe", "assumption": (
+            f"line {line.id} is {klass}: its supplier_pfe is not read (the material assistance cost ratio counts "
+            "manufactured products only)")})
+    elif "supplier_pfe" in credit:
         pfe = Decimal(1) if credit["supplier_pfe"] == "yes" else ZERO
     elif klass == "manufactured_product":
         assumed, why = default_pfe(line.origin)
@@ -137,7 +141,7 @@ def _line_item(x) -> tuple[Item, list[dict]]:
 def _position(tables, project: Project, items: list[Item], landed: Decimal, energy, notes: list[dict],
               parts: dict) -> Position:
     values = values_on(tables, project)
-    assumptions = [*notes, *_project_assumptions(project)]
+    assumptions = [*notes, *_project_assumptions(project), *_bill_assumptions(items, project, values)]
     by_fact = tuple((name, evaluate(values, project, items, low), evaluate(values, project, items, high))
                     for name, (low, high) in extremes(project, items).items())
     worst, best = worst_and_best(project, items)
@@ -160,16 +164,31 @@ def _project_assumptions(project: Project) -> list[dict]:
         out.append({"fact": "project.taxpayer_foreign_entity", "assumption": (
             "not given: the taxpayer is taken not to be a specified foreign entity or foreign-influenced entity "
             "(26 U.S.C. 48E(d)(6))")})
+    if project.capacity_mw is None:
+        out.append({"fact": "project.capacity_mw", "assumption": (
+            "not given: taken as 1 MW or more (under 1 MW the 30% rate applies without the wage requirements)")})
+    if project.steel_iron_us is None:
+        out.append({"fact": "project.steel_iron_us", "assumption": (
+            "not given: the project's structural steel and iron outside the listed lines (foundations, piles, "
+            "rebar) is taken as US-produced, or absent (the domestic-content steel/iron test)")})
     if project.placed_in_service is None:
         out.append({"fact": "project.placed_in_service", "assumption": (
             "not given: taken as after 2024-12-31, so section 48E applies")})
     return out
 
 
-def entry_credit(tables, raw_project, result: LandedCost) -> OrderedDict | None:
+def entry_credit(tables, project: Project | None, result: LandedCost) -> OrderedDict | None:
     """The ``credit`` block of a landed cost whose request gave a ``project`` (None without one)."""
-    project = parse_project(raw_project)
     return position_doc(entry_position(tables, project, result)) if project is not None else None
+
+
+def _bill_assumptions(items: list[Item], project: Project, values) -> list[dict]:
+    products = [x for x in items if x.klass == "manufactured_product"]
+    if products or project.other_manufactured or values["macr_threshold"] == 0:
+        return []
+    return [{"fact": "macr", "assumption": (
+        "no manufactured product in the bill and no other_manufactured_costs: the material assistance cost ratio "
+        "has nothing to measure and is not failed here (it is the whole project's test)")}]
 
 
 # ------------------------------------------------------------------ document
@@ -214,7 +233,7 @@ RANGE_METHOD = (
 
 
 def _basis_doc(p: Position) -> OrderedDict:
-    parts = p.parts
+    parts = p.basis_parts
     rule = p.values.basis_rule
     return OrderedDict(
         total=fmt_money(p.assumed.basis), goods=fmt_money(parts["goods"]), duties=fmt_money(parts["duties"]),

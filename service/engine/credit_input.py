@@ -25,7 +25,8 @@ from service.engine.line_input import parse_date
 
 PROJECT_FIELDS = ("construction_start", "placed_in_service", "prevailing_wage", "energy_community", "capacity_mw",
                   "other_basis_costs", "other_manufactured_costs", "other_manufactured_pfe_costs",
-                  "other_manufactured_us_costs", "taxpayer_foreign_entity", "note")
+                  "other_manufactured_us_costs", "steel_iron_us", "taxpayer_foreign_entity", "note")
+YES_NO = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}
 DOMESTIC_CREDIT_FIELDS = ("pfe_share", "us_manufactured_share", "maker_components", "maker_pfe_share")
 MAKER_COMPONENTS = ("battery_cell", "battery_module", "battery_module_without_cells")
 FIRST_48E_PLACED_IN_SERVICE = date(2025, 1, 1)   # 48E: property placed in service after 2024-12-31
@@ -43,6 +44,7 @@ class Project:
     other_manufactured_pfe: Decimal
     other_manufactured_us: Decimal
     taxpayer_foreign_entity: str | None
+    steel_iron_us: str | None = None     # the structural steel/iron outside the bill (foundations...) US-produced
 
     @property
     def other_costs(self) -> Decimal:
@@ -74,9 +76,10 @@ def parse_project(raw) -> Project | None:
     if in_service and in_service < FIRST_48E_PLACED_IN_SERVICE:
         scoped.add("placed_in_service", "section 48E applies to property placed in service after 2024-12-31; "
                                         "the section 48 credit for earlier property is not in the tables")
-    yes_no = {k: _yes_no(raw, k, scoped) for k in ("prevailing_wage", "energy_community", "taxpayer_foreign_entity")}
+    yes_no = {k: _yes_no(raw, k, scoped) for k in ("prevailing_wage", "energy_community", "taxpayer_foreign_entity",
+                                                  "steel_iron_us")}
     amounts = {k: _amount(raw, k, scoped) for k in PROJECT_FIELDS if k.startswith("other_")}
-    capacity = _amount(raw, "capacity_mw", scoped) if raw.get("capacity_mw") is not None else None
+    capacity = _capacity(raw, scoped)
     if amounts["other_manufactured_pfe_costs"] + amounts["other_manufactured_us_costs"] > \
             amounts["other_manufactured_costs"]:
         scoped.add("other_manufactured_costs", "must be at least other_manufactured_pfe_costs + "
@@ -87,7 +90,7 @@ def parse_project(raw) -> Project | None:
     return Project(start, in_service, yes_no["prevailing_wage"], yes_no["energy_community"], capacity,
                    amounts["other_basis_costs"], amounts["other_manufactured_costs"],
                    amounts["other_manufactured_pfe_costs"], amounts["other_manufactured_us_costs"],
-                   yes_no["taxpayer_foreign_entity"])
+                   yes_no["taxpayer_foreign_entity"], yes_no["steel_iron_us"])
 
 
 def parse_domestic_credit(raw) -> DomesticCredit:
@@ -100,7 +103,7 @@ def parse_domestic_credit(raw) -> DomesticCredit:
     for key in sorted(str(k) for k in raw if k not in DOMESTIC_CREDIT_FIELDS):
         scoped.add(key[:40], "unknown field; known: " + ", ".join(DOMESTIC_CREDIT_FIELDS))
     shares = {k: _share(raw, k, scoped) for k in ("pfe_share", "us_manufactured_share", "maker_pfe_share")}
-    components = raw.get("maker_components") or []
+    components = raw.get("maker_components", [])
     if not isinstance(components, list) or any(c not in MAKER_COMPONENTS for c in components):
         scoped.add("maker_components", "must be a list of " + ", ".join(MAKER_COMPONENTS))
         components = []
@@ -126,14 +129,30 @@ def _date(raw: dict, key: str, errors: ErrorCollector, required: bool = False) -
     return errors.guard(key, parse_date, raw[key], key)
 
 
+def read_yes_no(value) -> str | None:
+    """yes or no (true/false read as yes/no, any case); None for anything else."""
+    return YES_NO.get(str(value).strip().lower()) if isinstance(value, (str, bool)) else None
+
+
 def _yes_no(raw: dict, key: str, errors: ErrorCollector) -> str | None:
     value = raw.get(key)
     if value is None:
         return None
-    answer = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}.get(str(value).strip().lower())
+    answer = read_yes_no(value)
     if answer is None:
         errors.add(key, "give yes or no")
     return answer
+
+
+def _capacity(raw: dict, errors: ErrorCollector) -> Decimal | None:
+    """The project's capacity in MW (a plain number above zero), or None."""
+    if raw.get("capacity_mw") is None:
+        return None
+    value = errors.guard("capacity_mw", parse_amount, raw["capacity_mw"], "capacity_mw", None)
+    if value is not None and value <= 0:
+        errors.add("capacity_mw", "must be above 0 (megawatts)")
+        return None
+    return value
 
 
 def _amount(raw: dict, key: str, errors: ErrorCollector) -> Decimal:
@@ -148,7 +167,7 @@ def _share(raw: dict, key: str, errors: ErrorCollector) -> Decimal | None:
         return None
     text = raw[key]
     percent = isinstance(text, str) and text.strip().endswith("%")
-    value = errors.guard(key, parse_amount, text.strip()[:-1] if percent else text, key)
+    value = errors.guard(key, parse_amount, text.strip()[:-1] if percent else text, key, None)
     if value is None:
         return None
     value = value / 100 if percent else value

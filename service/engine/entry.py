@@ -17,6 +17,7 @@ from decimal import Decimal
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.incentives import CREDIT_CLASSES
+from service.engine.credit_input import read_yes_no
 from service.model.money import ZERO, parse_amount
 from service.model.templates import SHARES, expand, get_template
 from service.engine.line_input import known_facts, parse_date, parse_line, parse_mode
@@ -243,7 +244,7 @@ def _credit_fields(raw: dict, errors: ErrorCollector) -> tuple[tuple[str, str], 
             out.append(("credit_class", klass))
     pfe = raw.get("supplier_pfe")
     if pfe is not None:
-        answer = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}.get(str(pfe).strip().lower())
+        answer = read_yes_no(pfe)
         if answer is None:
             errors.add("supplier_pfe", "give yes or no: is the supplier a prohibited foreign entity "
                                        "(26 U.S.C. 7701(a)(52))?")

@@ -16,6 +16,7 @@ from service.model.money import ZERO, cents, fmt_decimal, fmt_money
 from service.engine.credit_input import DomesticCredit
 
 TABLE = "pc_45x_battery"
+INTEGRATED_FROM = date(2027, 1, 1)   # 45X(d)(4)(B) as amended, Pub. L. 119-21 sec. 70514(f)(2) (calendar-year makers)
 PER_KWH = {"battery_cell": "battery_cell_per_kwh", "battery_module": "battery_module_per_kwh",
            "battery_module_without_cells": "battery_module_without_cells_per_kwh"}
 
@@ -34,13 +35,29 @@ def maker_credit_doc(tables, facts: DomesticCredit, energy: Decimal | None, sold
                                                          or 1 - facts.maker_pfe_share >= threshold.value)
     if passes is False:
         per_kwh = ZERO
+    conditions = [c for c in (_macr_condition(passes, sold, threshold.value), _stacking_condition(facts, sold)) if c]
+    conditions.append("the maker is not a specified foreign entity or foreign-influenced entity (45X(d)(4)(A))")
     return OrderedDict(
         credit="45X", whose="the maker's credit, not the buyer's: context for the domestic price only",
         sold=sold.isoformat(), components=list(facts.maker_components),
         per_kwh=fmt_decimal(per_kwh), total=fmt_money(cents(per_kwh * energy)) if energy else None,
-        macr_threshold=fmt_decimal(threshold.value), macr_passes=passes,
-        condition=(None if passes is not None else
-                   f"only if the maker's material assistance cost ratio for components sold in {sold.year} is at "
-                   f"least {fmt_decimal(threshold.value)} (give domestic.credit.maker_pfe_share)"),
+        macr_threshold=fmt_decimal(threshold.value), macr_passes=passes, conditions=conditions,
+        assumption="sold: taken as the comparison's entry date (the domestic delivery)",
         values=[u.doc() for u in (*used, phase, threshold)],
     )
+
+
+def _macr_condition(passes: bool | None, sold: date, threshold: Decimal) -> str | None:
+    if passes is not None:
+        return None
+    return (f"the maker's material assistance cost ratio for components sold in {sold.year} is at least "
+            f"{fmt_decimal(threshold)} (give domestic.credit.maker_pfe_share)")
+
+
+def _stacking_condition(facts: DomesticCredit, sold: date) -> str | None:
+    """Cell and module credits together: from taxable years beginning after 2026, only for integrated components."""
+    if sold < INTEGRATED_FROM or not {"battery_cell", "battery_module"} <= set(facts.maker_components):
+        return None
+    return ("cell and module credits are both counted only if the module is made in the same facility and at least "
+            "65% of its direct material costs are US-made primary components (45X(d)(4)(B), components sold in "
+            "taxable years beginning after 2026-12-31); otherwise only the module's")

@@ -28,7 +28,9 @@ TOTAL_FIGURES = ("duty", "effective_duty_rate", "landed_cost", "per_kwh")
 LINE_FIGURES = ("dutiable_value", "landed_cost", "per_kwh")
 COMPARE_FIGURES = ("landed_cost", "duty", "per_kwh", "difference_vs_domestic", "cheaper", "break_even_additional_rate")
 SCHEDULE_LINE_FIGURES = ("duty", "effective_rate", "landed_cost")
-CREDIT_SUFFIXES = ("net_cost", "credit")     # a credit position another part of the service may add to a quote
+# With a project, each quote's credit position (service.engine.compare_credit): its figures after credits.
+NET_FIGURES = ("net_cost", "net_per_kwh", "net_difference_vs_domestic", "net_cheaper", "break_even_additional_rate_net")
+CREDIT_FIGURES = ("amount", "net_cost")        # of a credit block: the credit and the net cost
 
 
 # ------------------------------------------------------------------ layers
@@ -136,8 +138,12 @@ def landed_doc(doc: dict, base: dict, scenario: Scenario, summary: dict) -> Orde
     return out
 
 
-def _credit_keys(doc: dict) -> list[str]:
-    return [k for k in doc if any(k.endswith(s) for s in CREDIT_SUFFIXES)]
+def credit_without(doc: dict, base_credit: dict | None, prefix: str = "") -> tuple[dict, list[str]]:
+    """A credit block's figures without the scenario, and the paths of those that differ (none without a credit)."""
+    if base_credit is None or "credit" not in doc:
+        return {}, []
+    figures = OrderedDict((k, base_credit[k]) for k in CREDIT_FIGURES)
+    return {"credit": figures}, _changed(doc["credit"], base_credit, CREDIT_FIGURES, prefix + "credit.")
 
 
 def compare_doc(doc: dict, base: dict, scenario: Scenario, summary: dict) -> OrderedDict:
@@ -145,12 +151,15 @@ def compare_doc(doc: dict, base: dict, scenario: Scenario, summary: dict) -> Ord
     out = copy.deepcopy(doc)
     quotes, changed = [], []
     for i, (q, other) in enumerate(zip(out["imported"], base["imported"])):
-        names = (*COMPARE_FIGURES, *_credit_keys(other))
+        names = (*COMPARE_FIGURES, *(k for k in NET_FIGURES if k in other))
         _lines, line_changes = mark_entry(q["detail"], other["detail"], scenario, f"imported.{i}.detail.")
-        quotes.append(OrderedDict(index=other["index"], name=other["name"], **{k: other.get(k) for k in names}))
-        changed += _changed(doc["imported"][i], other, names, f"imported.{i}.") + line_changes
-    without = OrderedDict(imported=quotes, best=base["best"])
-    out["scenario"] = _block(summary, without, changed + _changed(doc, base, ("best",)))
+        credit, credit_changes = credit_without(q, other.get("credit"), f"imported.{i}.")
+        quotes.append(OrderedDict(index=other["index"], name=other["name"], **{k: other.get(k) for k in names},
+                                  **credit))
+        changed += _changed(doc["imported"][i], other, names, f"imported.{i}.") + credit_changes + line_changes
+    verdicts = tuple(k for k in ("best", "best_net") if k in base)
+    without = OrderedDict(imported=quotes, **{k: base[k] for k in verdicts})
+    out["scenario"] = _block(summary, without, changed + _changed(doc, base, verdicts))
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from service.model.scenarios import Scenario
 from service.engine import scenario_docs as docs
 from service.engine.compare import compare
+from service.engine.credit_doc import entry_position, position_doc
+from service.engine.credit_input import Project
 from service.engine.entry import parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
@@ -28,11 +30,16 @@ def timeline_with(tables, scenario: Scenario, line: LineInput, start, end) -> di
                              scenario, summary(tables, scenario))
 
 
-def landed_with(tables, scenario: Scenario, entry):
-    """The landed cost with the scenario: its result (for the tabular forms) and its document."""
-    result = price_entry(apply(tables, scenario), entry)
-    doc = docs.landed_doc(entry_doc(result), entry_doc(price_entry(tables, entry)), scenario,
-                          summary(tables, scenario))
+def landed_with(tables, scenario: Scenario, entry, project: Project | None = None):
+    """The landed cost with the scenario: its result (for the tabular forms) and its document, with the
+    project's credit position (if any) with the scenario and its figures without it."""
+    result, base = price_entry(apply(tables, scenario), entry), price_entry(tables, entry)
+    doc = docs.landed_doc(entry_doc(result), entry_doc(base), scenario, summary(tables, scenario))
+    if project is not None:
+        doc["credit"] = position_doc(entry_position(tables, project, result))
+        without, changed = docs.credit_without(doc, position_doc(entry_position(tables, project, base)))
+        doc["scenario"]["without_scenario"].update(without)
+        doc["scenario"]["changed"] += changed
     return result, doc
 
 

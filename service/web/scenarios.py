@@ -1,11 +1,13 @@
 """A request's ``scenario``: a shipped scenario's name on GET (``scenario=NAME``), a name or an object in a JSON
 body.  Scenario answers are JSON only: the marks and the figures without the scenario have no column in the
-tabular forms, which would show hypothetical figures as if they were the tables'."""
+tabular forms, which would show hypothetical figures as if they were the tables'.  So is a landed cost's
+``project`` (its credit position has no column in the landed-cost sheet)."""
 from __future__ import annotations
 
 from flask import request
 
 from service.model.errors import InputError
+from service.engine.credit_input import parse_project
 from service.engine.scenario import scenario_of
 
 
@@ -19,6 +21,17 @@ def scenario_body(tables, data, fmt: str):
     """The ``scenario`` of a JSON body, taken out of it (the engine's parsers refuse unknown fields), or None."""
     value = data.pop("scenario", None) if isinstance(data, dict) else None
     return _json_only(scenario_of(tables, value), fmt)
+
+
+def project_body(data: dict, fmt: str):
+    """The landed cost's ``project`` (its credit position), or None; JSON only: the landed-cost sheet has a row
+    per line and no credit column (POST /v1/compare.csv shows the credit beside each quote)."""
+    project = parse_project(data.get("project"))
+    if project is not None and fmt != "json":
+        raise InputError.field("format", f"a landed cost with a project is served as JSON only (got {fmt}): the "
+                                         "credit position has no column in the landed-cost sheet; "
+                                         "POST /v1/compare.csv shows it beside each quote")
+    return project
 
 
 def _json_only(scenario, fmt: str):

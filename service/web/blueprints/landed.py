@@ -15,7 +15,7 @@ from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, post_format, respond, split_suffix
 from service.web.jsonio import read_json
-from service.web.scenarios import scenario_body
+from service.web.scenarios import project_body, scenario_body
 from service.web.schemas import FormatQuery, validated
 
 bp = Blueprint("landed", __name__)
@@ -29,14 +29,15 @@ def landed(ext=None):
     data = read_json()
     scenario = scenario_body(t, data, fmt)
     entry = parse_entry(t, data, with_project=True)
+    project = project_body(data, fmt)
     if scenario:
-        result, doc = landed_with(t, scenario, entry)
+        result, doc = landed_with(t, scenario, entry, project)
     else:
         result = price_entry(t, entry)
         doc = entry_doc(result)
-    credit = entry_credit(t, data.get("project"), result)
-    if credit is not None:
-        doc["credit"] = credit
+        credit = entry_credit(t, project, result)
+        if credit is not None:
+            doc["credit"] = credit
     return respond(fmt, "landed_cost", doc, lambda doc: spreadsheet.landed_cost_rows(doc, result),
                    title="Landed cost")
 

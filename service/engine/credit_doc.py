@@ -275,7 +275,8 @@ def _zero_because(p: Position, o: Outcome) -> str | None:
                 f"{fmt_decimal(p.values['macr_threshold'])} for construction beginning in "
                 f"{p.project.construction_start.year}: not energy storage technology (26 U.S.C. 48E(c)(3))")
     if p.project.taxpayer_foreign_entity == "yes":
-        return "the taxpayer is a specified foreign entity or foreign-influenced entity (26 U.S.C. 48E(d)(6))"
+        return ("the taxpayer is a specified foreign entity or foreign-influenced entity (26 U.S.C. 48E(d)(6), for "
+                "taxable years beginning after 2025-07-04 as reported, the effective-date text not read)")
     if o.rate == 0:
         return "phase-down: no credit for construction beginning in this year (26 U.S.C. 48E(e))"
     return None

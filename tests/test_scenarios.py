@@ -21,7 +21,8 @@ import pytest
 from conftest import url
 
 from service import TableError, load_tables
-from service.engine import cache, scenario as sc
+from service.engine import cache
+from service.engine.scenario import apply as sc
 from service.engine.quote import quote
 from service.engine.line_input import known_facts, parse_line
 from service.tables.load import default_dir

@@ -11,8 +11,8 @@ from service.model import hts as hts_codes
 from service.engine.compile import compile_tables
 from service.engine.line_input import known_facts, parse_line
 from service.engine.ranges import answered_quote
-from service.engine.scenario import shipped
-from service.engine.scenario_run import quote_with
+from service.engine.scenario.apply import shipped
+from service.engine.scenario.run import quote_with
 from service.render.freshness import stamp_line, stamped
 from service.tables.reader import Reader
 from service.tables.readers.scenarios import read_scenario_file

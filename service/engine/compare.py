@@ -23,8 +23,8 @@ from service.engine.entry import MIN_QUANTITY, parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
 from service.engine.landed_parts import LandedCost
-from service.engine.compare_credit import domestic_credit, imported_credit
-from service.engine.credit_input import parse_project
+from service.engine.credit.compare import domestic_credit, imported_credit
+from service.engine.credit.inputs import parse_project
 
 SHARED = ("entry_date", "export_date", "loaded_date", "mode", "allocation", "fx_rates", "template")
 MAX_QUOTES = 10

@@ -16,8 +16,7 @@ from decimal import Decimal
 
 from service.model import fx as fxmod
 from service.model.errors import ErrorCollector, InputError, NotCovered
-from service.model.incentives import CREDIT_CLASSES
-from service.engine.credit_input import read_yes_no
+from service.model.incentives import CREDIT_CLASSES, read_yes_no
 from service.model.money import ZERO, parse_amount
 from service.model.templates import SHARES, expand, get_template
 from service.engine.line_input import known_facts, parse_date, parse_line, parse_mode
@@ -28,8 +27,8 @@ ALLOCATIONS = ("value", "weight", "quantity")
 MAX_LINES = 1_000
 ENTRY_FIELDS = {"entry_date", "export_date", "loaded_date", "mode", "allocation", "costs", "fx_rates", "lines",
                 "template", "fill", "defaults", "name"}
-PROJECT_FIELD = "project"   # allowed where the caller reads it (landed cost: the credit position, engine.credit_input)
-CREDIT_FIELDS = ("credit_class", "supplier_pfe")                # read by the credit position (engine.credit)
+PROJECT_FIELD = "project"   # allowed where the caller reads it (landed cost: the credit position, engine.credit.inputs)
+CREDIT_FIELDS = ("credit_class", "supplier_pfe")                # read by the credit position (engine.credit.position)
 LINE_FIELDS = {"id", "description", "hts", "origin", "quantity", "unit", "unit_price", "currency", "incoterm",
                "energy_kwh", "energy_kwh_per_unit", "weight_kg", "preference", "exporter", "facts", "claims",
                *CREDIT_FIELDS, *SHARES}

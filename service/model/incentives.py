@@ -34,6 +34,14 @@ REQUIRED = {
 }
 
 
+YES_NO = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}
+
+
+def read_yes_no(value) -> str | None:
+    """A credit fact's yes or no (true/false read as yes/no, any case); None for anything else."""
+    return YES_NO.get(str(value).strip().lower()) if isinstance(value, (str, bool)) else None
+
+
 @dataclass(frozen=True)
 class Cited:
     """A citation with its confidence (and, for a rule, what it says)."""

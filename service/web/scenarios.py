@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import request
 
 from service.model.errors import InputError
-from service.engine.credit_input import parse_project
-from service.engine.scenario import scenario_of
+from service.engine.credit.inputs import parse_project
+from service.engine.scenario.apply import scenario_of
 
 
 def scenario_param(tables, fmt: str):

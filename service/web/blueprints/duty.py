@@ -8,8 +8,8 @@ from flask import Blueprint, request
 from service.model.errors import InputError, NotCovered
 from service.engine.line_input import FIELDS, did_you_mean, known_facts, parse_date, parse_line
 from service.engine.ranges import answered_quote
-from service.engine.scenario import summary
-from service.engine.scenario_run import quote_with, timeline_with
+from service.engine.scenario.apply import summary
+from service.engine.scenario.run import quote_with, timeline_with
 from service.engine.timeline import timeline
 from service.render import spreadsheet
 from service.web.blueprints import tables

@@ -5,11 +5,11 @@ from flask import Blueprint, request
 
 from service.model.templates import get_template
 from service.engine.compare import compare
-from service.engine.credit_doc import entry_credit
+from service.engine.credit.position import entry_credit
 from service.engine.entry import parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
-from service.engine.scenario_run import compare_with, landed_with, schedule_with
+from service.engine.scenario.run import compare_with, landed_with, schedule_with
 from service.engine.schedule import schedule
 from service.render import spreadsheet
 from service.web.blueprints import tables

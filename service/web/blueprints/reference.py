@@ -7,7 +7,7 @@ from service.model import countries, hts
 from service.model.errors import InputError
 from service.tables.documents import find_hts, find_measures, get_hts, get_measure, hts_doc, measure_doc
 from service.engine.line_input import did_you_mean, parse_date
-from service.engine.scenario import listing
+from service.engine.scenario.apply import listing
 from service.render import spreadsheet
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond, split_suffix

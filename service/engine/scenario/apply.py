@@ -9,7 +9,7 @@ drops them when the object is collected), so a scenario never leaks into the
 answers of the tables themselves; the derived tables of shipped scenarios are
 kept in a small bounded cache (at most :data:`DERIVED_CACHE_SIZE`), a request's
 own scenario is derived for that request only.
-``service.engine.scenario_docs`` marks what a scenario changed.
+``service.engine.scenario.marks`` marks what a scenario changed.
 """
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ TOTAL_FIGURES = ("duty", "effective_duty_rate", "landed_cost", "per_kwh")
 LINE_FIGURES = ("dutiable_value", "landed_cost", "per_kwh")
 COMPARE_FIGURES = ("landed_cost", "duty", "per_kwh", "difference_vs_domestic", "cheaper", "break_even_additional_rate")
 SCHEDULE_LINE_FIGURES = ("duty", "effective_rate", "landed_cost")
-# With a project, each quote's credit position (service.engine.compare_credit): its figures after credits.
+# With a project, each quote's credit position (service.engine.credit.compare): its figures after credits.
 NET_FIGURES = ("net_cost", "net_per_kwh", "net_difference_vs_domestic", "net_cheaper", "break_even_additional_rate_net")
 CREDIT_FIGURES = ("amount", "net_cost")        # of a credit block: the credit and the net cost
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from service.model.money import ZERO, cents, fmt_decimal, fmt_money
-from service.engine.credit_input import DomesticCredit
+from service.engine.credit.inputs import DomesticCredit
 
 TABLE = "pc_45x_battery"
 INTEGRATED_FROM = date(2027, 1, 1)   # 45X(d)(4)(B) as amended, Pub. L. 119-21 sec. 70514(f)(2) (calendar-year makers)

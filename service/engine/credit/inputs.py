@@ -21,12 +21,13 @@ from decimal import Decimal
 
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import ZERO, parse_amount
+from service.model.incentives import read_yes_no
 from service.engine.line_input import parse_date
 
 PROJECT_FIELDS = ("construction_start", "placed_in_service", "prevailing_wage", "energy_community", "capacity_mw",
                   "other_basis_costs", "other_manufactured_costs", "other_manufactured_pfe_costs",
                   "other_manufactured_us_costs", "steel_iron_us", "taxpayer_foreign_entity", "note")
-YES_NO = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}
+
 DOMESTIC_CREDIT_FIELDS = ("pfe_share", "us_manufactured_share", "maker_components", "maker_pfe_share")
 MAKER_COMPONENTS = ("battery_cell", "battery_module", "battery_module_without_cells")
 FIRST_48E_PLACED_IN_SERVICE = date(2025, 1, 1)   # 48E: property placed in service after 2024-12-31
@@ -127,11 +128,6 @@ def _date(raw: dict, key: str, errors: ErrorCollector, required: bool = False) -
             errors.add(key, "missing required field (every credit value is keyed by the day construction began)")
         return None
     return errors.guard(key, parse_date, raw[key], key)
-
-
-def read_yes_no(value) -> str | None:
-    """yes or no (true/false read as yes/no, any case); None for anything else."""
-    return YES_NO.get(str(value).strip().lower()) if isinstance(value, (str, bool)) else None
 
 
 def _yes_no(raw: dict, key: str, errors: ErrorCollector) -> str | None:

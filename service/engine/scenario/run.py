@@ -1,18 +1,18 @@
 """Each endpoint's engine function run on the tables and on the tables with a scenario, merged and marked
-(``service.engine.scenario_docs``).  The engine functions themselves are unchanged."""
+(``service.engine.scenario.marks``).  The engine functions themselves are unchanged."""
 from __future__ import annotations
 
 from service.model.scenarios import Scenario
-from service.engine import scenario_docs as docs
+from service.engine.scenario import marks as docs
 from service.engine.compare import compare
-from service.engine.credit_doc import entry_position, position_doc
-from service.engine.credit_input import Project
+from service.engine.credit.position import entry_position, position_doc
+from service.engine.credit.inputs import Project
 from service.engine.entry import parse_entry
 from service.engine.landed_cost import price_entry
 from service.engine.landed_doc import entry_doc
 from service.engine.line_input import LineInput
 from service.engine.ranges import answered_quote
-from service.engine.scenario import apply, summary
+from service.engine.scenario.apply import apply, summary
 from service.engine.schedule import schedule
 from service.engine.timeline import timeline
 

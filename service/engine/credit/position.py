@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from service.model.money import ZERO, cents, fmt_decimal, fmt_money, per_unit, rate6
-from service.engine.credit import (Item, Outcome, Values, assumed_facts, default_pfe, evaluate, extremes,
+from service.engine.credit.rules import (Item, Outcome, Values, assumed_facts, default_pfe, evaluate, extremes,
                                    values_on, worst_and_best)
-from service.engine.credit_input import DomesticCredit, Project
+from service.engine.credit.inputs import DomesticCredit, Project
 from service.engine.landed_parts import LandedCost
 
 NOT_TAX_ADVICE = ("A planning estimate, not tax advice: the credit depends on facts only the taxpayer has (wage "

@@ -2,7 +2,7 @@
 
 With a ``project`` in the request, every imported quote and the domestic
 quote get the 48E position of the project built on them
-(:mod:`service.engine.credit_doc`), the net cost after the credit (the quote
+(:mod:`service.engine.credit.position`), the net cost after the credit (the quote
 plus the project's other costs, less the credit) in total and per kWh, and
 the net difference.  The break-even additional tariff rate on net cost is the
 extra ad valorem duty r on the imported dutiable value D at which both net
@@ -17,10 +17,10 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from service.model.money import ZERO, fmt_decimal, fmt_money, per_unit, rate6
-from service.engine.credit_doc import Position, domestic_position, entry_position, position_doc
-from service.engine.credit_input import Project, parse_domestic_credit
+from service.engine.credit.position import Position, domestic_position, entry_position, position_doc
+from service.engine.credit.inputs import Project, parse_domestic_credit
 from service.engine.landed_parts import LandedCost
-from service.engine.maker_credit import maker_credit_doc
+from service.engine.credit.maker import maker_credit_doc
 
 
 def domestic_credit(tables, project: Project, raw_facts, delivered: Decimal, energy, sold) -> tuple[Position, dict]:

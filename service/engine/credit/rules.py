@@ -34,7 +34,7 @@ from decimal import Decimal
 from service.model.errors import InputError
 from service.model.incentives import Cited, Used
 from service.model.money import ZERO, cents
-from service.engine.credit_input import Project
+from service.engine.credit.inputs import Project
 
 TABLE = "itc_48e_storage"
 COVERED_NATIONS = frozenset({"CN", "RU", "IR", "KP"})   # 26 U.S.C. 7701(a)(51)(I)(ii), 10 U.S.C. 4872(f)(2)

@@ -91,7 +91,7 @@ def _liquidation(entry_date: str, i: int) -> str:
 
 
 def engine_seconds(tables, body: dict, runs: int) -> dict:
-    from service.engine.audit import audit
+    from service.engine.audit.run import audit
 
     times = []
     for _ in range(runs):

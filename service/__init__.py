@@ -25,7 +25,7 @@ from service.version import __version__
 
 from service.model.errors import InputError, NotCovered, TableError
 from service.tables.load import Tables, load_tables
-from service.engine.audit import audit
+from service.engine.audit.run import audit
 from service.engine.compare import compare
 from service.engine.landed_cost import landed_cost, parse_entry
 from service.engine.line_input import LineInput, parse_line

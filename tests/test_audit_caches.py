@@ -3,7 +3,7 @@ object's identity, never answering for another object that reuses an id, never k
 import gc
 import weakref
 
-from service.engine import audit, audit_compare, audit_doc, audit_input
+from service.engine.audit import compare as audit_compare, document as audit_doc, inputs as audit_input, run as audit
 from service.engine.cache import IdentityCache
 
 

@@ -9,7 +9,7 @@ import pytest
 from service.model.errors import TableError
 from service.model.refunds import compound_factor
 from service.tables.load import default_dir, load_tables
-from service.engine.audit_windows import Liquidation, choose, liquidation_of, window
+from service.engine.audit.windows import Liquidation, choose, liquidation_of, window
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_the_entries_a_ruling_covers(copy, tables):
     # entries_before makes the ruling cover only earlier entries: a later one is owed as assessed.
     edit(copy / "measures" / "ieepa_fentanyl" / "border.yaml", '    routes: ["cape", "protest", "ieepa_finally_liquidated"]',
          '    routes: ["cape", "protest", "ieepa_finally_liquidated"]\n    entries_before: "2025-06-01"')
-    from service.engine.audit_compare import treatment_of
+    from service.engine.audit.compare import treatment_of
     status = load_tables(copy).measures["ieepa_fentanyl/border/china"].legal_status
     assert treatment_of(status, date(2025, 5, 31)) == "refundable"
     assert treatment_of(status, date(2025, 6, 1)) == "in_force"

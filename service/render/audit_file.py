@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from service.model.errors import InputError, NotCovered
-from service.engine.audit import Audit, audit_line, check_interest_to, paused_gc, refund_tables
-from service.engine.audit_doc import audit_doc
-from service.engine.audit_input import paid_heading, parse_item, parse_settings
+from service.engine.audit.run import Audit, audit_line, check_interest_to, paused_gc, refund_tables
+from service.engine.audit.document import audit_doc
+from service.engine.audit.inputs import paid_heading, parse_item, parse_settings
 from service.engine.line_input import FIELDS, known_facts
 from service.render.audit_rows import line_rows, with_audit_cells
 from service.render.pricing_file import ALIASES as LINE_ALIASES

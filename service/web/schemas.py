@@ -129,7 +129,7 @@ def _flatten(messages, prefix="") -> dict[str, list[str]]:
 
 class AuditBody(_Schema):
     """``POST /v1/audit``: the lines as filed and the audit's dates; each line is checked by the domain
-    (``service.engine.audit_input``), so a bad field is named by its path (``lines.3.paid.0.amount``)."""
+    (``service.engine.audit.inputs``), so a bad field is named by its path (``lines.3.paid.0.amount``)."""
 
     class Meta:
         unknown = RAISE

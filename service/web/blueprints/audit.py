@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from service.engine.audit import audit
+from service.engine.audit.run import audit
 from service.render.audit_rows import audit_rows
 from service.web.blueprints import tables
 from service.web.formats import EXT, post_format, respond

@@ -1,14 +1,14 @@
 """Audit past entries: for each line as filed, what was paid, owed and can be recovered, how and until when.
 
 ``audit(tables, body)`` is ``POST /v1/audit``: it parses the request
-(:mod:`service.engine.audit_input`), audits every line and renders the
-document (:mod:`service.engine.audit_doc`).  Auditing one line runs these
+(:mod:`service.engine.audit.inputs`), audits every line and renders the
+document (:mod:`service.engine.audit.document`).  Auditing one line runs these
 named steps:
 
 1. the stack **as the law assessed it** on the entry date: the quote engine
    (:func:`service.engine.quote.quote_stack`, with its caches);
-2. the line's **liquidation**, given or assumed (:mod:`audit_windows`);
-3. the **comparison** heading by heading (:mod:`audit_compare`): paid,
+2. the line's **liquidation**, given or assumed (:mod:`service.engine.audit.windows`);
+3. the **comparison** heading by heading (:mod:`service.engine.audit.compare`): paid,
    assessed, owed today (assessed less what a ruling voided), recoverable,
    contingent, underpaid, unmatched;
 4. the **route** each recoverable (or underpaid) amount takes, with the last
@@ -35,10 +35,10 @@ from decimal import Decimal
 from service.model.errors import ErrorCollector, InputError, NotCovered
 from service.model.money import cents, fmt_money
 from service.model.refunds import InterestRate, RefundTables, Route, compound_factor
-from service.engine.audit_compare import ZERO, Row, compare, row_sums
-from service.engine.audit_doc import AMOUNTS, audit_doc
-from service.engine.audit_input import AuditLine, AuditRequest, parse_request
-from service.engine.audit_windows import Liquidation, Window, choose, liquidation_of, window
+from service.engine.audit.compare import ZERO, Row, compare, row_sums
+from service.engine.audit.document import AMOUNTS, audit_doc
+from service.engine.audit.inputs import AuditLine, AuditRequest, parse_request
+from service.engine.audit.windows import Liquidation, Window, choose, liquidation_of, window
 from service.engine.cache import IdentityCache
 from service.engine.quote import quote_stack
 from service.engine.stack import Stack

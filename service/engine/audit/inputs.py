@@ -24,7 +24,7 @@ from service.model import hts
 from service.model.errors import ErrorCollector, InputError
 from service.model.money import CENT, parse_amount
 from service.model.refunds import IMPORTER_TYPES
-from service.engine.audit_windows import read_liquidation_status
+from service.engine.audit.windows import read_liquidation_status
 from service.engine.cache import IdentityCache
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, parse_date, parse_line
 

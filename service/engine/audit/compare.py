@@ -33,8 +33,8 @@ from decimal import Decimal
 
 from service.model.measures import LegalStatus, Measure
 from service.model.money import fmt_money
-from service.engine.audit_input import Paid, paid_heading
-from service.engine.audit_windows import Window
+from service.engine.audit.inputs import Paid, paid_heading
+from service.engine.audit.windows import Window
 from service.engine.cache import IdentityCache
 from service.engine.stack import Stack
 
@@ -72,7 +72,7 @@ class Row:
 
 def row_sums(rows) -> tuple[Decimal, ...]:
     """The rows' paid, assessed, owed, refundable, closed, contested, contingent, underpaid, unmatched and
-    interest (in that order: service.engine.audit_doc.AMOUNTS), in one pass."""
+    interest (in that order: service.engine.audit.document.AMOUNTS), in one pass."""
     paid = assessed = owed = refundable = closed = contested = contingent = underpaid = unmatched = interest = ZERO
     for r in rows:
         paid += r.paid

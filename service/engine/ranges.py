@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from service.engine.cache import caches_for
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, with_readings
-from service.engine.quote import quote, quote_stack
+from service.engine.quote import _stack_key, _value_free, quote, quote_stack
 from service.model.errors import InputError, NotCovered
 from service.model.money import ZERO, cents, fmt_money
 
@@ -43,7 +44,6 @@ MAX_COMBINATIONS = 32
 NONE = "none"                       # the label of "no preference claimed"
 ONE = Decimal(1)
 _METAL_AAM = tuple(f for f in CONTENT_FIELDS if f != "us_content_value")
-_BASES = tuple(f[:-len("_value")] for f in CONTENT_FIELDS)   # steel_content, ..., for LineInput.content
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,11 @@ def answered_quote(tables, line: LineInput) -> dict:
 
 
 def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
-    """``doc`` (a quote document, shared through the caches: never changed) with its ``duty_range``, as a
-    copy; ``doc`` itself when no fact was assumed (then nothing more is priced)."""
-    if not missing_facts(tables, line, doc["assumptions"], doc["not_applied"]):
-        return doc
-    found = line_range(tables, line)
-    return {**doc, "duty_range": found.doc()} if found is not None else doc
+    """``doc`` (the line's quote document, shared through the caches: never changed) with its ``duty_range``,
+    as a copy; ``doc`` itself when no fact was assumed.  The facts are read from the line's :class:`_Shape`
+    (kept in the engine caches), which were read from the same quote's assumptions and ``not_applied``."""
+    shape = _shape(tables, line)
+    return {**doc, "duty_range": shape.at(line.value).doc()} if shape.facts else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
@@ -185,23 +184,8 @@ def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
 
 def line_range(tables, line: LineInput) -> DutyRange | None:
     """Price the missing facts' values (every combination, or each on its own and the extremes)."""
-    pricer = _Pricer(_plan(tables, line), line)
-    facts = pricer.plan.facts
-    if not facts:
-        return None
-    size = 1
-    for f in facts:
-        size *= len(f.options)
-    if size <= MAX_COMBINATIONS:
-        ranges = _every_combination(pricer, facts)
-        method = f"every combination of the values of {len(facts)} fact(s) priced ({size} combinations)"
-    else:
-        ranges = _one_at_a_time(pricer, facts)
-        method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
-                  "assumption, then all facts at their lowest and all at their highest")
-    assumed = pricer.total(tuple(f.assumed for f in facts))
-    totals = pricer.totals()
-    return DutyRange(assumed, min(totals), max(totals), tuple(ranges), method + _METHOD_NOTES)
+    shape = _shape(tables, line)
+    return shape.at(line.value) if shape.facts else None
 
 
 _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content values are tried from none to the "
@@ -209,7 +193,7 @@ _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content va
 
 
 class _Plan:
-    """A line's missing facts and the priced combinations of their values (by labels), kept per line.
+    """A line's missing facts and the priced combinations of their values (by labels).
 
     A line whose rules do not depend on its value (no content values, no quantity: the engine's stack
     cache, ``service.engine.quote``) is planned at a value of 1, the content values tried (none or the
@@ -244,23 +228,107 @@ class _Plan:
 _UNPRICED = object()
 
 
-def _plan(tables, line: LineInput) -> _Plan:
-    """The plan of ``line``: its unit line's for a value-free line, else its own (kept in the engine caches)."""
-    unit = bool(line.value) and line.quantity is None and all(line.content(b) is None for b in _BASES)
-    key = dataclasses.replace(line, value=ONE) if unit else line
+def _shape(tables, line: LineInput) -> "_Shape":
+    """The shape of ``line``'s range, kept in the engine caches: a value-free line's is its unit line's
+    (keyed as the engine's stack cache keys it), any other line's its own (kept only if it has facts)."""
+    unit = bool(line.value) and _value_free(line)
+    key = _stack_key(line) if unit else line
     cache = caches_for(tables).ranges
     found = cache.get(key)
     if found is None:
-        found = _Plan(tables, key, unit)
-        cache.put(key, found)
+        planned = LineInput(**{**line.__dict__, "value": ONE}) if unit else line
+        found = _Shape(_Plan(tables, planned, unit))
+        if unit or found.facts:
+            cache.put(key, found)
     return found
+
+
+class _Shape:
+    """A line's range but for its amounts, worked out once from its plan when every combination is priced.
+
+    Kept: each combination's layers, as indexes into the plan's distinct (base, rate) pairs (a unit plan)
+    or its total (else); the combinations that give each fact's values alone and that its ``moves``
+    compares (the combinations equal but for that fact); the labels, and the method text.  At a value
+    (:meth:`at`) each distinct layer is priced to the cent once, each combination's total summed, and
+    the rest read from what was kept: the same figures as pricing each combination at that value.
+    """
+
+    def __init__(self, plan: _Plan):
+        self.plan, self.facts = plan, plan.facts
+        self.size = math.prod(len(f.options) for f in self.facts)
+        if self.facts and self.size <= MAX_COMBINATIONS:
+            self._prepare(plan, self.facts)
+
+    def _prepare(self, plan: _Plan, facts: list[Fact]) -> None:
+        combos = list(itertools.product(*[[label for label, _ in f.options] for f in facts]))
+        index = {labels: i for i, labels in enumerate(combos)}
+        pairs: dict[tuple[Decimal, Decimal], int] = {}
+        self.terms = [_terms(plan.priced_as(labels), pairs) if plan.unit else plan.priced_as(labels)
+                      for labels in combos]
+        self.pairs = tuple(pairs)
+        self.priced = [i for i, t in enumerate(self.terms) if t is not None]
+        assumed = tuple(f.assumed for f in facts)   # always one of the values tried (missing_facts)
+        self.assumed = index[assumed]
+        self.alone = [[(label, index[assumed[:k] + (label,) + assumed[k + 1:]]) for label, _ in f.options
+                       if self.terms[index[assumed[:k] + (label,) + assumed[k + 1:]]] is not None]
+                      for k, f in enumerate(facts)]
+        self.groups = [_groups(combos, self.priced, k) for k in range(len(facts))]
+        self.amounts = [dict(f.options) if plan.unit and f.name in CONTENT_FIELDS else None for f in facts]
+        self.method = (f"every combination of the values of {len(facts)} fact(s) priced ({self.size} "
+                       "combinations)" + _METHOD_NOTES)
+
+    def at(self, value: Decimal) -> DutyRange:
+        """The range at ``value`` (the plan's own value for a plan that is not a unit plan)."""
+        if self.size > MAX_COMBINATIONS:
+            return _one_at_a_time(_Pricer(self.plan, value), self.facts, self.size)
+        totals = self._totals(value)
+        found = [totals[i] for i in self.priced]
+        money: dict[Decimal, str] = {}
+        ranges = tuple(self._fact_range(k, f, totals, value, money) for k, f in enumerate(self.facts))
+        return DutyRange(totals[self.assumed], min(found), max(found), ranges, self.method)
+
+    def _totals(self, value: Decimal) -> list:
+        """Each combination's total duty at ``value`` (None: it cannot be priced)."""
+        if not self.plan.unit:
+            return self.terms
+        duties = [cents(value * base * rate) for base, rate in self.pairs]
+        return [None if t is None else sum([duties[j] for j in t], ZERO) for t in self.terms]
+
+    def _fact_range(self, k: int, f: Fact, totals: list, value: Decimal, money: dict) -> FactRange:
+        moves = any(len({totals[i] for i in g}) > 1 for g in self.groups[k])
+        amounts = self.amounts[k]
+        if amounts is None:
+            return FactRange(f.name, f.assumed, tuple((label, totals[i]) for label, i in self.alone[k]), moves)
+
+        def label(text: str) -> str:     # a unit plan's content value 0 or 1, as an amount at ``value``
+            raw = amounts[text]
+            if raw not in money:
+                money[raw] = fmt_money(raw * value)
+            return money[raw]
+        return FactRange(f.name, label(f.assumed), tuple((label(v), totals[i]) for v, i in self.alone[k]), moves)
+
+
+def _terms(layers, pairs: dict) -> tuple[int, ...] | None:
+    """A unit combination's layers as indexes into ``pairs`` (each distinct (base, rate) once)."""
+    if layers is None:
+        return None
+    return tuple(pairs.setdefault(pair, len(pairs)) for pair in layers)
+
+
+def _groups(combos: list, priced: list[int], k: int) -> list[list[int]]:
+    """The priced combinations that are equal but for fact ``k``, in groups."""
+    groups: dict[tuple, list[int]] = {}
+    for i in priced:
+        labels = combos[i]
+        groups.setdefault(labels[:k] + labels[k + 1:], []).append(i)
+    return list(groups.values())
 
 
 class _Pricer:
     """Totals of one line's combinations (by labels), from its plan at the line's value."""
 
-    def __init__(self, plan: _Plan, line: LineInput):
-        self.plan, self.value = plan, line.value
+    def __init__(self, plan: _Plan, value: Decimal):
+        self.plan, self.value = plan, value
         self.done: dict[tuple[str, ...], Decimal | None] = {}
 
     def total(self, labels: tuple[str, ...]) -> Decimal | None:
@@ -271,9 +339,6 @@ class _Pricer:
                 found = sum((cents(self.value * base * rate) for base, rate in found), ZERO)
             self.done[labels] = found
         return self.done[labels]
-
-    def totals(self) -> list[Decimal]:
-        return [x for x in self.done.values() if x is not None]
 
     def label(self, fact: Fact, label: str) -> str:
         """A value's label at the line's value (a unit plan's content value 0 or 1 is an amount)."""
@@ -296,31 +361,19 @@ class _Pricer:
         return FactRange(f.name, self.label(f, f.assumed), tuple((self.label(f, v), t) for v, t in values), moves)
 
 
-def _every_combination(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
-    """Price every combination; a fact moves when, for some values of the others, its values differ."""
-    combos = list(itertools.product(*[[label for label, _ in f.options] for f in facts]))
-    for labels in combos:
-        pricer.total(labels)
-    out = []
-    for k, f in enumerate(facts):
-        groups: dict[tuple, set] = {}
-        for labels in combos:
-            total = pricer.total(labels)
-            if total is not None:
-                groups.setdefault(labels[:k] + labels[k + 1:], set()).add(total)
-        moves = any(len(g) > 1 for g in groups.values())
-        out.append(pricer.fact_range(k, pricer.alone(k), moves))
-    return out
-
-
-def _one_at_a_time(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
+def _one_at_a_time(pricer: _Pricer, facts: list[Fact], size: int) -> DutyRange:
     """Each fact on its own, then all at their lowest and all at their highest value (as priced alone)."""
     alone = [pricer.alone(k) for k in range(len(facts))]
     lowest = tuple(min(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
     highest = tuple(max(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
     pricer.total(lowest)
     pricer.total(highest)
-    return [pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone)]
+    assumed = pricer.total(tuple(f.assumed for f in facts))
+    ranges = tuple(pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone))
+    totals = [x for x in pricer.done.values() if x is not None]
+    method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
+              "assumption, then all facts at their lowest and all at their highest")
+    return DutyRange(assumed, min(totals), max(totals), ranges, method + _METHOD_NOTES)
 
 
 def vary(line: LineInput, settings: dict[str, object]) -> LineInput:

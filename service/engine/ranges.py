@@ -100,7 +100,7 @@ def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
     as a copy; ``doc`` itself when no fact was assumed.  The facts are read from the line's :class:`_Shape`
     (kept in the engine caches), which were read from the same quote's assumptions and ``not_applied``."""
     shape = _shape(tables, line)
-    return {**doc, "duty_range": shape.at(line.value).doc()} if shape.facts else doc
+    return {**doc, "duty_range": shape.doc_at(line.value)} if shape.facts else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
@@ -244,136 +244,123 @@ def _shape(tables, line: LineInput) -> "_Shape":
 
 
 class _Shape:
-    """A line's range but for its amounts, worked out once from its plan when every combination is priced.
+    """A line's range but for its amounts, worked out once from its plan (kept in the engine caches).
 
-    Kept: each combination's layers, as indexes into the plan's distinct (base, rate) pairs (a unit plan)
-    or its total (else); the combinations that give each fact's values alone and that its ``moves``
-    compares (the combinations equal but for that fact); the labels, and the method text.  At a value
-    (:meth:`at`) each distinct layer is priced to the cent once, each combination's total summed, and
-    the rest read from what was kept: the same figures as pricing each combination at that value.
+    Kept: the combinations of the facts' values priced (every one, or each fact's values alone); each
+    one's sum: its layers as indexes into the plan's distinct (base, rate) pairs (a unit plan; the
+    combinations with the same layers share one sum) or its total (else); the sums giving each fact's
+    values alone, and the groups of sums its ``moves`` compares (the combinations equal but for that
+    fact, or its values alone); the labels and the method text.  At a value, each distinct layer is
+    priced to the cent once and each sum added: the figures of pricing every combination at that value.
     """
 
     def __init__(self, plan: _Plan):
         self.plan, self.facts = plan, plan.facts
         self.size = math.prod(len(f.options) for f in self.facts)
-        if self.facts and self.size <= MAX_COMBINATIONS:
+        self.every = self.size <= MAX_COMBINATIONS
+        if self.facts:
             self._prepare(plan, self.facts)
 
     def _prepare(self, plan: _Plan, facts: list[Fact]) -> None:
-        combos = list(itertools.product(*[[label for label, _ in f.options] for f in facts]))
-        index = {labels: i for i, labels in enumerate(combos)}
+        assumed = tuple(f.assumed for f in facts)   # each is one of its fact's values (missing_facts)
+        alone = [[assumed[:k] + (label,) + assumed[k + 1:] for label, _ in f.options] for k, f in enumerate(facts)]
+        combos = (itertools.product(*[[label for label, _ in f.options] for f in facts]) if self.every
+                  else dict.fromkeys([*itertools.chain(*alone), assumed]))
         pairs: dict[tuple[Decimal, Decimal], int] = {}
-        self.terms = [_terms(plan.priced_as(labels), pairs) if plan.unit else plan.priced_as(labels)
-                      for labels in combos]
-        self.pairs = tuple(pairs)
-        self.priced = [i for i, t in enumerate(self.terms) if t is not None]
-        assumed = tuple(f.assumed for f in facts)   # always one of the values tried (missing_facts)
+        sums: dict[tuple, int] = {}
+        index = {labels: _sum_index(plan, labels, pairs, sums) for labels in combos}
+        self.pairs, self.terms = tuple(pairs), tuple(sums)
         self.assumed = index[assumed]
-        self.alone = [[(label, index[assumed[:k] + (label,) + assumed[k + 1:]]) for label, _ in f.options
-                       if self.terms[index[assumed[:k] + (label,) + assumed[k + 1:]]] is not None]
+        self.priced = tuple(dict.fromkeys(i for i in index.values() if i is not None))
+        self.alone = [tuple((label, index[c]) for (label, _), c in zip(f.options, alone[k]) if index[c] is not None)
                       for k, f in enumerate(facts)]
-        self.groups = [_groups(combos, self.priced, k) for k in range(len(facts))]
+        self.groups = [_groups(index, k) if self.every else _distinct([[i for _, i in self.alone[k]]])
+                       for k in range(len(facts))]
         self.amounts = [dict(f.options) if plan.unit and f.name in CONTENT_FIELDS else None for f in facts]
-        self.method = (f"every combination of the values of {len(facts)} fact(s) priced ({self.size} "
-                       "combinations)" + _METHOD_NOTES)
+        self.method = _method(len(facts), self.size, self.every)
 
     def at(self, value: Decimal) -> DutyRange:
-        """The range at ``value`` (the plan's own value for a plan that is not a unit plan)."""
-        if self.size > MAX_COMBINATIONS:
-            return _one_at_a_time(_Pricer(self.plan, value), self.facts, self.size)
-        totals = self._totals(value)
-        found = [totals[i] for i in self.priced]
-        money: dict[Decimal, str] = {}
-        ranges = tuple(self._fact_range(k, f, totals, value, money) for k, f in enumerate(self.facts))
-        return DutyRange(totals[self.assumed], min(found), max(found), ranges, self.method)
+        """The range at ``value`` (a plan that is not a unit plan: at its own value), as objects."""
+        sums, low, high = self._figures(value)
+        ranges = tuple(FactRange(f.name, self._label(k, f.assumed, value),
+                                 tuple((self._label(k, v, value), sums[i]) for v, i in self.alone[k]),
+                                 self._moves(k, sums)) for k, f in enumerate(self.facts))
+        return DutyRange(sums[self.assumed], low, high, ranges, self.method)
 
-    def _totals(self, value: Decimal) -> list:
-        """Each combination's total duty at ``value`` (None: it cannot be priced)."""
-        if not self.plan.unit:
-            return self.terms
-        duties = [cents(value * base * rate) for base, rate in self.pairs]
-        return [None if t is None else sum([duties[j] for j in t], ZERO) for t in self.terms]
+    def doc_at(self, value: Decimal) -> dict:
+        """``self.at(value).doc()``, without the objects (a batch prices many lines)."""
+        sums, low, high = self._figures(value)
+        text = [fmt_money(x) for x in sums]
+        facts = [{"fact": f.name, "assumption": self._label(k, f.assumed, value),
+                  "values": [{"value": self._label(k, v, value), "total_duty": text[i]} for v, i in self.alone[k]],
+                  "moves": self._moves(k, sums)} for k, f in enumerate(self.facts)]
+        return {"assumed": text[self.assumed], "low": fmt_money(low), "high": fmt_money(high), "facts": facts,
+                "method": self.method}
 
-    def _fact_range(self, k: int, f: Fact, totals: list, value: Decimal, money: dict) -> FactRange:
-        moves = any(len({totals[i] for i in g}) > 1 for g in self.groups[k])
+    def _figures(self, value: Decimal) -> tuple[list[Decimal], Decimal, Decimal]:
+        """Each sum at ``value``, and the lowest and highest total priced."""
+        if self.plan.unit:
+            duties = [cents(value * base * rate) for base, rate in self.pairs]
+            sums = [sum([duties[j] for j in t], ZERO) for t in self.terms]
+        else:
+            sums = [total for _labels, total in self.terms]
+        found = [sums[i] for i in self.priced]
+        if not self.every:   # and all facts at their lowest, and all at their highest, as priced alone
+            for pick in (min, max):
+                labels = tuple(pick(a, key=lambda x: sums[x[1]])[0] if a else f.assumed
+                               for f, a in zip(self.facts, self.alone))
+                total = _total(self.plan, labels, value)
+                if total is not None:
+                    found.append(total)
+        return sums, min(found), max(found)
+
+    def _moves(self, k: int, sums: list[Decimal]) -> bool:
+        """Some values of fact ``k`` give different totals, for some values of the others tried."""
+        return any(sums[j] != sums[g[0]] for g in self.groups[k] for j in g[1:])
+
+    def _label(self, k: int, label: str, value: Decimal) -> str:
+        """A value's label at ``value`` (a unit plan's content value 0 or 1 is an amount)."""
         amounts = self.amounts[k]
-        if amounts is None:
-            return FactRange(f.name, f.assumed, tuple((label, totals[i]) for label, i in self.alone[k]), moves)
-
-        def label(text: str) -> str:     # a unit plan's content value 0 or 1, as an amount at ``value``
-            raw = amounts[text]
-            if raw not in money:
-                money[raw] = fmt_money(raw * value)
-            return money[raw]
-        return FactRange(f.name, label(f.assumed), tuple((label(v), totals[i]) for v, i in self.alone[k]), moves)
+        return label if amounts is None else fmt_money(amounts[label] * value)
 
 
-def _terms(layers, pairs: dict) -> tuple[int, ...] | None:
-    """A unit combination's layers as indexes into ``pairs`` (each distinct (base, rate) once)."""
-    if layers is None:
+def _sum_index(plan: _Plan, labels: tuple[str, ...], pairs: dict, sums: dict) -> int | None:
+    """The index of a combination's sum: its layers' pair indexes, sorted (a unit plan), else its own total;
+    None if it cannot be priced."""
+    found = plan.priced_as(labels)
+    if found is None:
         return None
-    return tuple(pairs.setdefault(pair, len(pairs)) for pair in layers)
+    key = tuple(sorted(pairs.setdefault(pair, len(pairs)) for pair in found)) if plan.unit else (labels, found)
+    return sums.setdefault(key, len(sums))
 
 
-def _groups(combos: list, priced: list[int], k: int) -> list[list[int]]:
-    """The priced combinations that are equal but for fact ``k``, in groups."""
+def _total(plan: _Plan, labels: tuple[str, ...], value: Decimal) -> Decimal | None:
+    """One combination's total at ``value``, each layer to the cent (None: it cannot be priced)."""
+    found = plan.priced_as(labels)
+    if found is None or not plan.unit:
+        return found
+    return sum((cents(value * base * rate) for base, rate in found), ZERO)
+
+
+def _groups(index: dict, k: int) -> list[tuple[int, ...]]:
+    """The sums of the priced combinations equal but for fact ``k``, by group."""
     groups: dict[tuple, list[int]] = {}
-    for i in priced:
-        labels = combos[i]
-        groups.setdefault(labels[:k] + labels[k + 1:], []).append(i)
-    return list(groups.values())
+    for labels, i in index.items():
+        if i is not None:
+            groups.setdefault(labels[:k] + labels[k + 1:], []).append(i)
+    return _distinct(groups.values())
 
 
-class _Pricer:
-    """Totals of one line's combinations (by labels), from its plan at the line's value."""
-
-    def __init__(self, plan: _Plan, value: Decimal):
-        self.plan, self.value = plan, value
-        self.done: dict[tuple[str, ...], Decimal | None] = {}
-
-    def total(self, labels: tuple[str, ...]) -> Decimal | None:
-        """The total duty with each fact at the value labelled; None if that line cannot be priced."""
-        if labels not in self.done:
-            found = self.plan.priced_as(labels)
-            if found is not None and self.plan.unit:
-                found = sum((cents(self.value * base * rate) for base, rate in found), ZERO)
-            self.done[labels] = found
-        return self.done[labels]
-
-    def label(self, fact: Fact, label: str) -> str:
-        """A value's label at the line's value (a unit plan's content value 0 or 1 is an amount)."""
-        if self.plan.unit and fact.name in CONTENT_FIELDS:
-            return fmt_money(dict(fact.options)[label] * self.value)
-        return label
-
-    def alone(self, k: int) -> list[tuple[str, Decimal]]:
-        """Fact ``k``'s values (labels as planned) and their totals, the other facts at today's assumption."""
-        base = [f.assumed for f in self.plan.facts]
-        out = []
-        for label, _raw in self.plan.facts[k].options:
-            total = self.total(tuple(base[:k] + [label] + base[k + 1:]))
-            if total is not None:
-                out.append((label, total))
-        return out
-
-    def fact_range(self, k: int, values: list[tuple[str, Decimal]], moves: bool) -> FactRange:
-        f = self.plan.facts[k]
-        return FactRange(f.name, self.label(f, f.assumed), tuple((self.label(f, v), t) for v, t in values), moves)
+def _distinct(groups) -> list[tuple[int, ...]]:
+    """Each group's distinct sums, the groups of more than one (one sum alone never moves)."""
+    return [g for g in (tuple(dict.fromkeys(x)) for x in groups) if len(g) > 1]
 
 
-def _one_at_a_time(pricer: _Pricer, facts: list[Fact], size: int) -> DutyRange:
-    """Each fact on its own, then all at their lowest and all at their highest value (as priced alone)."""
-    alone = [pricer.alone(k) for k in range(len(facts))]
-    lowest = tuple(min(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
-    highest = tuple(max(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
-    pricer.total(lowest)
-    pricer.total(highest)
-    assumed = pricer.total(tuple(f.assumed for f in facts))
-    ranges = tuple(pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone))
-    totals = [x for x in pricer.done.values() if x is not None]
-    method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
-              "assumption, then all facts at their lowest and all at their highest")
-    return DutyRange(assumed, min(totals), max(totals), ranges, method + _METHOD_NOTES)
+def _method(facts: int, size: int, every: bool) -> str:
+    if every:
+        return f"every combination of the values of {facts} fact(s) priced ({size} combinations)" + _METHOD_NOTES
+    return (f"{size} combinations are too many: each fact priced on its own with the others at today's "
+            "assumption, then all facts at their lowest and all at their highest" + _METHOD_NOTES)
 
 
 def vary(line: LineInput, settings: dict[str, object]) -> LineInput:

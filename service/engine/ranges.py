@@ -274,54 +274,79 @@ class _Shape:
         self.priced = tuple(dict.fromkeys(i for i in index.values() if i is not None))
         self.alone = [tuple((label, index[c]) for (label, _), c in zip(f.options, alone[k]) if index[c] is not None)
                       for k, f in enumerate(facts)]
-        self.groups = [_groups(index, k) if self.every else _distinct([[i for _, i in self.alone[k]]])
-                       for k in range(len(facts))]
-        self.amounts = [dict(f.options) if plan.unit and f.name in CONTENT_FIELDS else None for f in facts]
+        groups = [_groups(index, k) if self.every else _distinct([[i for _, i in self.alone[k]]])
+                  for k in range(len(facts))]
+        self.rows = tuple((f.name, _planned_label(plan, f, f.assumed),
+                           tuple((_planned_label(plan, f, label), i) for label, i in self.alone[k]),
+                           tuple((g[0], j) for g in groups[k] for j in g[1:])) for k, f in enumerate(facts))
         self.method = _method(len(facts), self.size, self.every)
 
     def at(self, value: Decimal) -> DutyRange:
         """The range at ``value`` (a plan that is not a unit plan: at its own value), as objects."""
         sums, low, high = self._figures(value)
-        ranges = tuple(FactRange(f.name, self._label(k, f.assumed, value),
-                                 tuple((self._label(k, v, value), sums[i]) for v, i in self.alone[k]),
-                                 self._moves(k, sums)) for k, f in enumerate(self.facts))
-        return DutyRange(sums[self.assumed], low, high, ranges, self.method)
+        amounts: dict[Decimal, str] = {}
+        ranges = tuple(FactRange(name, _label(assumption, value, amounts),
+                                 tuple((_label(v, value, amounts), sums[i]) for v, i in alone), _differ(sums, pairs))
+                       for name, assumption, alone, pairs in self.rows)
+        return DutyRange(sums[self.assumed], sums[low], sums[high], ranges, self.method)
 
     def doc_at(self, value: Decimal) -> dict:
         """``self.at(value).doc()``, without the objects (a batch prices many lines)."""
         sums, low, high = self._figures(value)
         text = [fmt_money(x) for x in sums]
-        facts = [{"fact": f.name, "assumption": self._label(k, f.assumed, value),
-                  "values": [{"value": self._label(k, v, value), "total_duty": text[i]} for v, i in self.alone[k]],
-                  "moves": self._moves(k, sums)} for k, f in enumerate(self.facts)]
-        return {"assumed": text[self.assumed], "low": fmt_money(low), "high": fmt_money(high), "facts": facts,
+        amounts: dict[Decimal, str] = {}
+        facts = [{"fact": name, "assumption": _label(assumption, value, amounts),
+                  "values": [{"value": _label(v, value, amounts), "total_duty": text[i]} for v, i in alone],
+                  "moves": _differ(sums, pairs)} for name, assumption, alone, pairs in self.rows]
+        return {"assumed": text[self.assumed], "low": text[low], "high": text[high], "facts": facts,
                 "method": self.method}
 
-    def _figures(self, value: Decimal) -> tuple[list[Decimal], Decimal, Decimal]:
-        """Each sum at ``value``, and the lowest and highest total priced."""
+    def _figures(self, value: Decimal) -> tuple[list[Decimal], int, int]:
+        """Each sum at ``value`` (one at a time: and all facts at their lowest, and all at their highest, as
+        priced alone), and the indexes of the lowest and highest total priced."""
         if self.plan.unit:
             duties = [cents(value * base * rate) for base, rate in self.pairs]
             sums = [sum([duties[j] for j in t], ZERO) for t in self.terms]
         else:
             sums = [total for _labels, total in self.terms]
-        found = [sums[i] for i in self.priced]
-        if not self.every:   # and all facts at their lowest, and all at their highest, as priced alone
+        priced = self.priced
+        if not self.every:
+            priced = [*priced]
             for pick in (min, max):
                 labels = tuple(pick(a, key=lambda x: sums[x[1]])[0] if a else f.assumed
                                for f, a in zip(self.facts, self.alone))
                 total = _total(self.plan, labels, value)
                 if total is not None:
-                    found.append(total)
-        return sums, min(found), max(found)
+                    priced.append(len(sums))
+                    sums.append(total)
+        return sums, min(priced, key=sums.__getitem__), max(priced, key=sums.__getitem__)
 
-    def _moves(self, k: int, sums: list[Decimal]) -> bool:
-        """Some values of fact ``k`` give different totals, for some values of the others tried."""
-        return any(sums[j] != sums[g[0]] for g in self.groups[k] for j in g[1:])
 
-    def _label(self, k: int, label: str, value: Decimal) -> str:
-        """A value's label at ``value`` (a unit plan's content value 0 or 1 is an amount)."""
-        amounts = self.amounts[k]
-        return label if amounts is None else fmt_money(amounts[label] * value)
+def _planned_label(plan: _Plan, fact: Fact, label: str):
+    """A value's label as planned, or a unit plan's content value (0 or 1) as the amount per unit of value
+    (none: the label "0.00" at any value)."""
+    if not (plan.unit and fact.name in CONTENT_FIELDS):
+        return label
+    amount = dict(fact.options)[label]
+    return amount if amount else fmt_money(amount)
+
+
+def _label(label, value: Decimal, amounts: dict) -> str:
+    """A value's label at ``value``: a planned label, or an amount per unit of value (formatted once)."""
+    if label.__class__ is str:
+        return label
+    found = amounts.get(label)
+    if found is None:
+        found = amounts[label] = fmt_money(label * value)
+    return found
+
+
+def _differ(sums: list[Decimal], pairs) -> bool:
+    """Some pair of sums differs (a fact moves the duty)."""
+    for a, b in pairs:
+        if sums[a] != sums[b]:
+            return True
+    return False
 
 
 def _sum_index(plan: _Plan, labels: tuple[str, ...], pairs: dict, sums: dict) -> int | None:

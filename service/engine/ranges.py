@@ -351,12 +351,15 @@ def _differ(sums: list[Decimal], pairs) -> bool:
 
 def _sum_index(plan: _Plan, labels: tuple[str, ...], pairs: dict, sums: dict) -> int | None:
     """The index of a combination's sum: its layers' pair indexes, sorted (a unit plan), else its own total;
-    None if it cannot be priced."""
+    None if it cannot be priced.  A layer of no base or no rate adds 0.00 at any value: left out, unless
+    the sum would be left with no layer (exact sums of cents: the same figure, to the last digit)."""
     found = plan.priced_as(labels)
     if found is None:
         return None
-    key = tuple(sorted(pairs.setdefault(pair, len(pairs)) for pair in found)) if plan.unit else (labels, found)
-    return sums.setdefault(key, len(sums))
+    if not plan.unit:
+        return sums.setdefault((labels, found), len(sums))
+    layers = [(base, rate) for base, rate in found if base and rate] or found[:1]
+    return sums.setdefault(tuple(sorted(pairs.setdefault(pair, len(pairs)) for pair in layers)), len(sums))
 
 
 def _total(plan: _Plan, labels: tuple[str, ...], value: Decimal) -> Decimal | None:

@@ -25,6 +25,9 @@ Each value is priced with :func:`~service.engine.quote.quote_stack`: every
 combination when there are at most :data:`MAX_COMBINATIONS`, otherwise each
 fact on its own (the others at today's assumption) plus all facts at their
 lowest and all at their highest.  A line with no ranged fact costs no quote.
+What does not depend on the value (the facts, the combinations, their layers, the labels) is worked
+out once per value-free line (:class:`_Shape`, in the engine caches); a line's value only adds the
+layers of each combination, each rounded to the cent (``tests/test_ranges_shape.py`` checks it).
 """
 from __future__ import annotations
 
@@ -96,18 +99,15 @@ def answered_quote(tables, line: LineInput) -> dict:
 
 
 def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
-    """``doc`` (the line's quote document, shared through the caches: never changed) with its ``duty_range``,
-    as a copy; ``doc`` itself when no fact was assumed.  The facts are read from the line's :class:`_Shape`
-    (kept in the engine caches), which were read from the same quote's assumptions and ``not_applied``."""
+    """``doc`` (the line's quote, shared through the caches: never changed) with its ``duty_range``, as a copy;
+    ``doc`` itself when no fact was assumed (the line's :class:`_Shape` read the facts from that quote)."""
     shape = _shape(tables, line)
     return {**doc, "duty_range": shape.doc_at(line.value)} if shape.facts else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
     """The range of a priced line (its :class:`~service.engine.stack.Stack`); None when no fact was assumed."""
-    if not missing_facts(tables, line, stack.assumptions, stack.not_applied):
-        return None
-    return line_range(tables, line)
+    return line_range(tables, line) if missing_facts(tables, line, stack.assumptions, stack.not_applied) else None
 
 
 # ------------------------------------------------------------ which facts are missing
@@ -183,7 +183,7 @@ def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
 # ------------------------------------------------------------ pricing the values
 
 def line_range(tables, line: LineInput) -> DutyRange | None:
-    """Price the missing facts' values (every combination, or each on its own and the extremes)."""
+    """The range of the missing facts' values (every combination, or each on its own and the extremes)."""
     shape = _shape(tables, line)
     return shape.at(line.value) if shape.facts else None
 
@@ -192,15 +192,15 @@ _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content va
                  "full customs value; a fact that a tried value brings into play takes its default")
 
 
-class _Plan:
-    """A line's missing facts and the priced combinations of their values (by labels).
+_UNPRICED = object()
 
-    A line whose rules do not depend on its value (no content values, no quantity: the engine's stack
-    cache, ``service.engine.quote``) is planned at a value of 1, the content values tried (none or the
-    full value) being 0 or 1, and each combination kept as its layers' (base, rate): a line of any value
-    rescales them as the stack cache does (each layer's duty is the value times base and rate, to the
-    cent).  Other lines are planned at their own value, each combination kept as its total duty.
-    """
+
+class _Plan:
+    """A line's missing facts and the priced combinations of their values (by labels).  A value-free line
+    (the engine's stack cache, ``service.engine.quote``) is planned at a value of 1, the content values
+    tried being 0 or 1, each combination kept as its layers' (base, rate), which a line of any value
+    rescales as the stack cache does (each layer's duty is the value times base and rate, to the cent).
+    Other lines are planned at their own value, each combination kept as its total duty."""
 
     def __init__(self, tables, line: LineInput, unit: bool):
         self.tables, self.line, self.unit = tables, line, unit
@@ -223,9 +223,6 @@ class _Plan:
                 found = None
             self.priced[labels] = found   # one key, one value: safe to share between threads
         return found
-
-
-_UNPRICED = object()
 
 
 def _shape(tables, line: LineInput) -> "_Shape":
@@ -385,10 +382,9 @@ def _distinct(groups) -> list[tuple[int, ...]]:
 
 
 def _method(facts: int, size: int, every: bool) -> str:
-    if every:
-        return f"every combination of the values of {facts} fact(s) priced ({size} combinations)" + _METHOD_NOTES
-    return (f"{size} combinations are too many: each fact priced on its own with the others at today's "
-            "assumption, then all facts at their lowest and all at their highest" + _METHOD_NOTES)
+    return (f"every combination of the values of {facts} fact(s) priced ({size} combinations)" if every else
+            f"{size} combinations are too many: each fact priced on its own with the others at today's assumption, "
+            "then all facts at their lowest and all at their highest") + _METHOD_NOTES
 
 
 def vary(line: LineInput, settings: dict[str, object]) -> LineInput:

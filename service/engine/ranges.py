@@ -102,7 +102,7 @@ def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
     """``doc`` (the line's quote, shared through the caches: never changed) with its ``duty_range``, as a copy;
     ``doc`` itself when no fact was assumed (the line's :class:`_Shape` read the facts from that quote)."""
     shape = _shape(tables, line)
-    return {**doc, "duty_range": shape.doc_at(line.value)} if shape.facts else doc
+    return {**doc, "duty_range": shape.doc_at(line.value)} if shape is not None else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
@@ -185,14 +185,12 @@ def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
 def line_range(tables, line: LineInput) -> DutyRange | None:
     """The range of the missing facts' values (every combination, or each on its own and the extremes)."""
     shape = _shape(tables, line)
-    return shape.at(line.value) if shape.facts else None
+    return shape.at(line.value) if shape is not None else None
 
 
 _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content values are tried from none to the "
                  "full customs value; a fact that a tried value brings into play takes its default")
-
-
-_UNPRICED = object()
+_MISSING = object()   # not priced (a combination) or not kept (a shape) yet
 
 
 class _Plan:
@@ -214,8 +212,8 @@ class _Plan:
 
     def priced_as(self, labels: tuple[str, ...]):
         """The unit layers (unit plan) or total (else) of one combination; None if it cannot be priced."""
-        found = self.priced.get(labels, _UNPRICED)
-        if found is _UNPRICED:
+        found = self.priced.get(labels, _MISSING)
+        if found is _MISSING:
             settings = {f.name: dict(f.options)[label] for f, label in zip(self.facts, labels)}
             try:
                 found = self._kept(quote_stack(self.tables, vary(self.line, settings)))
@@ -225,17 +223,18 @@ class _Plan:
         return found
 
 
-def _shape(tables, line: LineInput) -> "_Shape":
-    """The shape of ``line``'s range, kept in the engine caches: a value-free line's is its unit line's
-    (keyed as the engine's stack cache keys it), any other line's its own (kept only if it has facts)."""
+def _shape(tables, line: LineInput) -> "_Shape | None":
+    """The shape of ``line``'s range (None: no fact missing), kept in the engine caches: a value-free line's
+    is its unit line's (keyed as the engine's stack cache keys it), another line's its own (if it has one)."""
     unit = bool(line.value) and _value_free(line)
     key = _stack_key(line) if unit else line
     cache = caches_for(tables).ranges
-    found = cache.get(key)
-    if found is None:
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
         planned = LineInput(**{**line.__dict__, "value": ONE}) if unit else line
-        found = _Shape(_Plan(tables, planned, unit))
-        if unit or found.facts:
+        plan = _Plan(tables, planned, unit)
+        found = _Shape(plan) if plan.facts else None
+        if unit or found is not None:
             cache.put(key, found)
     return found
 
@@ -252,11 +251,11 @@ class _Shape:
     """
 
     def __init__(self, plan: _Plan):
-        self.plan, self.facts = plan, plan.facts
+        self.facts, self.unit = plan.facts, plan.unit
         self.size = math.prod(len(f.options) for f in self.facts)
         self.every = self.size <= MAX_COMBINATIONS
-        if self.facts:
-            self._prepare(plan, self.facts)
+        self.plan = None if self.every else plan   # one at a time prices more at each value
+        self._prepare(plan, self.facts)
 
     def _prepare(self, plan: _Plan, facts: list[Fact]) -> None:
         assumed = tuple(f.assumed for f in facts)   # each is one of its fact's values (missing_facts)
@@ -301,7 +300,7 @@ class _Shape:
     def _figures(self, value: Decimal) -> tuple[list[Decimal], int, int]:
         """Each sum at ``value`` (one at a time: and all facts at their lowest, and all at their highest, as
         priced alone), and the indexes of the lowest and highest total priced."""
-        if self.plan.unit:
+        if self.unit:
             duties = [cents(value * base * rate) for base, rate in self.pairs]
             sums = [sum([duties[j] for j in t], ZERO) for t in self.terms]
         else:

@@ -22,7 +22,7 @@ from typing import Any, Hashable
 QUOTE_CACHE_SIZE = 5_000    # exact input lines -> priced stack
 STACK_CACHE_SIZE = 5_000    # value-free stack keys -> stack priced at a value of 1
 MEASURES_CACHE_SIZE = 20_000  # (HTS code as given, origin) -> the measures that may reach it
-RANGE_CACHE_SIZE = 5_000    # a line (at a value of 1 if value-free) -> its duty range plan (engine/ranges.py)
+RANGE_CACHE_SIZE = 5_000    # value-free stack keys, or other lines -> their duty range shape (engine/ranges.py)
 
 _MISSING = object()
 

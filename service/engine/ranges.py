@@ -25,17 +25,21 @@ Each value is priced with :func:`~service.engine.quote.quote_stack`: every
 combination when there are at most :data:`MAX_COMBINATIONS`, otherwise each
 fact on its own (the others at today's assumption) plus all facts at their
 lowest and all at their highest.  A line with no ranged fact costs no quote.
+What does not depend on the value (the facts, the combinations, their layers, the labels) is worked
+out once per value-free line (:class:`_Shape`, in the engine caches); a line's value only adds the
+layers of each combination, each rounded to the cent (``tests/test_ranges_shape.py`` checks it).
 """
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from service.engine.cache import caches_for
 from service.engine.line_input import CONTENT_FIELDS, LineInput, known_facts, with_readings
-from service.engine.quote import quote, quote_stack
+from service.engine.quote import _stack_key, _value_free, quote, quote_stack
 from service.model.errors import InputError, NotCovered
 from service.model.money import ZERO, cents, fmt_money
 
@@ -43,7 +47,6 @@ MAX_COMBINATIONS = 32
 NONE = "none"                       # the label of "no preference claimed"
 ONE = Decimal(1)
 _METAL_AAM = tuple(f for f in CONTENT_FIELDS if f != "us_content_value")
-_BASES = tuple(f[:-len("_value")] for f in CONTENT_FIELDS)   # steel_content, ..., for LineInput.content
 
 
 @dataclass(frozen=True)
@@ -96,19 +99,15 @@ def answered_quote(tables, line: LineInput) -> dict:
 
 
 def with_duty_range(tables, line: LineInput, doc: dict) -> dict:
-    """``doc`` (a quote document, shared through the caches: never changed) with its ``duty_range``, as a
-    copy; ``doc`` itself when no fact was assumed (then nothing more is priced)."""
-    if not missing_facts(tables, line, doc["assumptions"], doc["not_applied"]):
-        return doc
-    found = line_range(tables, line)
-    return {**doc, "duty_range": found.doc()} if found is not None else doc
+    """``doc`` (the line's quote, shared through the caches: never changed) with its ``duty_range``, as a copy;
+    ``doc`` itself when no fact was assumed (the line's :class:`_Shape` read the facts from that quote)."""
+    shape = _shape(tables, line)
+    return {**doc, "duty_range": shape.doc_at(line.value)} if shape is not None else doc
 
 
 def duty_range(tables, line: LineInput, stack) -> DutyRange | None:
     """The range of a priced line (its :class:`~service.engine.stack.Stack`); None when no fact was assumed."""
-    if not missing_facts(tables, line, stack.assumptions, stack.not_applied):
-        return None
-    return line_range(tables, line)
+    return line_range(tables, line) if missing_facts(tables, line, stack.assumptions, stack.not_applied) else None
 
 
 # ------------------------------------------------------------ which facts are missing
@@ -184,39 +183,22 @@ def _preference_fact(tables, line: LineInput, not_applied) -> Fact | None:
 # ------------------------------------------------------------ pricing the values
 
 def line_range(tables, line: LineInput) -> DutyRange | None:
-    """Price the missing facts' values (every combination, or each on its own and the extremes)."""
-    pricer = _Pricer(_plan(tables, line), line)
-    facts = pricer.plan.facts
-    if not facts:
-        return None
-    size = 1
-    for f in facts:
-        size *= len(f.options)
-    if size <= MAX_COMBINATIONS:
-        ranges = _every_combination(pricer, facts)
-        method = f"every combination of the values of {len(facts)} fact(s) priced ({size} combinations)"
-    else:
-        ranges = _one_at_a_time(pricer, facts)
-        method = (f"{size} combinations are too many: each fact priced on its own with the others at today's "
-                  "assumption, then all facts at their lowest and all at their highest")
-    assumed = pricer.total(tuple(f.assumed for f in facts))
-    totals = pricer.totals()
-    return DutyRange(assumed, min(totals), max(totals), tuple(ranges), method + _METHOD_NOTES)
+    """The range of the missing facts' values (every combination, or each on its own and the extremes)."""
+    shape = _shape(tables, line)
+    return shape.at(line.value) if shape is not None else None
 
 
 _METHOD_NOTES = ("; the answer's total_duty keeps today's assumption; content values are tried from none to the "
                  "full customs value; a fact that a tried value brings into play takes its default")
+_MISSING = object()   # not priced (a combination) or not kept (a shape) yet
 
 
 class _Plan:
-    """A line's missing facts and the priced combinations of their values (by labels), kept per line.
-
-    A line whose rules do not depend on its value (no content values, no quantity: the engine's stack
-    cache, ``service.engine.quote``) is planned at a value of 1, the content values tried (none or the
-    full value) being 0 or 1, and each combination kept as its layers' (base, rate): a line of any value
-    rescales them as the stack cache does (each layer's duty is the value times base and rate, to the
-    cent).  Other lines are planned at their own value, each combination kept as its total duty.
-    """
+    """A line's missing facts and the priced combinations of their values (by labels).  A value-free line
+    (the engine's stack cache, ``service.engine.quote``) is planned at a value of 1, the content values
+    tried being 0 or 1, each combination kept as its layers' (base, rate), which a line of any value
+    rescales as the stack cache does (each layer's duty is the value times base and rate, to the cent).
+    Other lines are planned at their own value, each combination kept as its total duty."""
 
     def __init__(self, tables, line: LineInput, unit: bool):
         self.tables, self.line, self.unit = tables, line, unit
@@ -230,8 +212,8 @@ class _Plan:
 
     def priced_as(self, labels: tuple[str, ...]):
         """The unit layers (unit plan) or total (else) of one combination; None if it cannot be priced."""
-        found = self.priced.get(labels, _UNPRICED)
-        if found is _UNPRICED:
+        found = self.priced.get(labels, _MISSING)
+        if found is _MISSING:
             settings = {f.name: dict(f.options)[label] for f, label in zip(self.facts, labels)}
             try:
                 found = self._kept(quote_stack(self.tables, vary(self.line, settings)))
@@ -241,86 +223,167 @@ class _Plan:
         return found
 
 
-_UNPRICED = object()
-
-
-def _plan(tables, line: LineInput) -> _Plan:
-    """The plan of ``line``: its unit line's for a value-free line, else its own (kept in the engine caches)."""
-    unit = bool(line.value) and line.quantity is None and all(line.content(b) is None for b in _BASES)
-    key = dataclasses.replace(line, value=ONE) if unit else line
+def _shape(tables, line: LineInput) -> "_Shape | None":
+    """The shape of ``line``'s range (None: no fact missing), kept in the engine caches: a value-free line's
+    is its unit line's (keyed as the engine's stack cache keys it), another line's its own (if it has one)."""
+    unit = bool(line.value) and _value_free(line)
+    key = _stack_key(line) if unit else line
     cache = caches_for(tables).ranges
-    found = cache.get(key)
-    if found is None:
-        found = _Plan(tables, key, unit)
-        cache.put(key, found)
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        planned = LineInput(**{**line.__dict__, "value": ONE}) if unit else line
+        plan = _Plan(tables, planned, unit)
+        found = _Shape(plan) if plan.facts else None
+        if unit or found is not None:
+            cache.put(key, found)
     return found
 
 
-class _Pricer:
-    """Totals of one line's combinations (by labels), from its plan at the line's value."""
+class _Shape:
+    """A line's range but for its amounts, worked out once from its plan (kept in the engine caches).
 
-    def __init__(self, plan: _Plan, line: LineInput):
-        self.plan, self.value = plan, line.value
-        self.done: dict[tuple[str, ...], Decimal | None] = {}
+    Kept: the combinations of the facts' values priced (every one, or each fact's values alone); each
+    one's sum: its layers as indexes into the plan's distinct (base, rate) pairs (a unit plan; the
+    combinations with the same layers share one sum) or its total (else); the sums giving each fact's
+    values alone, and the groups of sums its ``moves`` compares (the combinations equal but for that
+    fact, or its values alone); the labels and the method text.  At a value, each distinct layer is
+    priced to the cent once and each sum added: the figures of pricing every combination at that value.
+    """
 
-    def total(self, labels: tuple[str, ...]) -> Decimal | None:
-        """The total duty with each fact at the value labelled; None if that line cannot be priced."""
-        if labels not in self.done:
-            found = self.plan.priced_as(labels)
-            if found is not None and self.plan.unit:
-                found = sum((cents(self.value * base * rate) for base, rate in found), ZERO)
-            self.done[labels] = found
-        return self.done[labels]
+    def __init__(self, plan: _Plan):
+        self.facts, self.unit = plan.facts, plan.unit
+        self.size = math.prod(len(f.options) for f in self.facts)
+        self.every = self.size <= MAX_COMBINATIONS
+        self.plan = None if self.every else plan   # one at a time prices more at each value
+        self._prepare(plan, self.facts)
 
-    def totals(self) -> list[Decimal]:
-        return [x for x in self.done.values() if x is not None]
+    def _prepare(self, plan: _Plan, facts: list[Fact]) -> None:
+        assumed = tuple(f.assumed for f in facts)   # each is one of its fact's values (missing_facts)
+        alone = [[assumed[:k] + (label,) + assumed[k + 1:] for label, _ in f.options] for k, f in enumerate(facts)]
+        combos = (itertools.product(*[[label for label, _ in f.options] for f in facts]) if self.every
+                  else dict.fromkeys([*itertools.chain(*alone), assumed]))
+        pairs: dict[tuple[Decimal, Decimal], int] = {}
+        sums: dict[tuple, int] = {}
+        index = {labels: _sum_index(plan, labels, pairs, sums) for labels in combos}
+        self.pairs, self.terms = tuple(pairs), tuple(sums)
+        self.assumed = index[assumed]
+        self.priced = tuple(dict.fromkeys(i for i in index.values() if i is not None))
+        self.alone = [tuple((label, index[c]) for (label, _), c in zip(f.options, alone[k]) if index[c] is not None)
+                      for k, f in enumerate(facts)]
+        groups = [_groups(index, k) if self.every else _distinct([[i for _, i in self.alone[k]]])
+                  for k in range(len(facts))]
+        self.rows = tuple((f.name, _planned_label(plan, f, f.assumed),
+                           tuple((_planned_label(plan, f, label), i) for label, i in self.alone[k]),
+                           tuple((g[0], j) for g in groups[k] for j in g[1:])) for k, f in enumerate(facts))
+        self.method = _method(len(facts), self.size, self.every)
 
-    def label(self, fact: Fact, label: str) -> str:
-        """A value's label at the line's value (a unit plan's content value 0 or 1 is an amount)."""
-        if self.plan.unit and fact.name in CONTENT_FIELDS:
-            return fmt_money(dict(fact.options)[label] * self.value)
+    def at(self, value: Decimal) -> DutyRange:
+        """The range at ``value`` (a plan that is not a unit plan: at its own value), as objects."""
+        sums, low, high = self._figures(value)
+        amounts: dict[Decimal, str] = {}
+        ranges = tuple(FactRange(name, _label(assumption, value, amounts),
+                                 tuple((_label(v, value, amounts), sums[i]) for v, i in alone), _differ(sums, pairs))
+                       for name, assumption, alone, pairs in self.rows)
+        return DutyRange(sums[self.assumed], sums[low], sums[high], ranges, self.method)
+
+    def doc_at(self, value: Decimal) -> dict:
+        """``self.at(value).doc()``, without the objects (a batch prices many lines)."""
+        sums, low, high = self._figures(value)
+        text = [fmt_money(x) for x in sums]
+        amounts: dict[Decimal, str] = {}
+        facts = [{"fact": name, "assumption": _label(assumption, value, amounts),
+                  "values": [{"value": _label(v, value, amounts), "total_duty": text[i]} for v, i in alone],
+                  "moves": _differ(sums, pairs)} for name, assumption, alone, pairs in self.rows]
+        return {"assumed": text[self.assumed], "low": text[low], "high": text[high], "facts": facts,
+                "method": self.method}
+
+    def _figures(self, value: Decimal) -> tuple[list[Decimal], int, int]:
+        """Each sum at ``value`` (one at a time: and all facts at their lowest, and all at their highest, as
+        priced alone), and the indexes of the lowest and highest total priced."""
+        if self.unit:
+            duties = [cents(value * base * rate) for base, rate in self.pairs]
+            sums = [sum([duties[j] for j in t], ZERO) for t in self.terms]
+        else:
+            sums = [total for _labels, total in self.terms]
+        priced = self.priced
+        if not self.every:
+            priced = [*priced]
+            for pick in (min, max):
+                labels = tuple(pick(a, key=lambda x: sums[x[1]])[0] if a else f.assumed
+                               for f, a in zip(self.facts, self.alone))
+                total = _total(self.plan, labels, value)
+                if total is not None:
+                    priced.append(len(sums))
+                    sums.append(total)
+        return sums, min(priced, key=sums.__getitem__), max(priced, key=sums.__getitem__)
+
+
+def _planned_label(plan: _Plan, fact: Fact, label: str):
+    """A value's label as planned, or a unit plan's content value (0 or 1) as the amount per unit of value
+    (none: the label "0.00" at any value)."""
+    if not (plan.unit and fact.name in CONTENT_FIELDS):
         return label
-
-    def alone(self, k: int) -> list[tuple[str, Decimal]]:
-        """Fact ``k``'s values (labels as planned) and their totals, the other facts at today's assumption."""
-        base = [f.assumed for f in self.plan.facts]
-        out = []
-        for label, _raw in self.plan.facts[k].options:
-            total = self.total(tuple(base[:k] + [label] + base[k + 1:]))
-            if total is not None:
-                out.append((label, total))
-        return out
-
-    def fact_range(self, k: int, values: list[tuple[str, Decimal]], moves: bool) -> FactRange:
-        f = self.plan.facts[k]
-        return FactRange(f.name, self.label(f, f.assumed), tuple((self.label(f, v), t) for v, t in values), moves)
+    amount = dict(fact.options)[label]
+    return amount if amount else fmt_money(amount)
 
 
-def _every_combination(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
-    """Price every combination; a fact moves when, for some values of the others, its values differ."""
-    combos = list(itertools.product(*[[label for label, _ in f.options] for f in facts]))
-    for labels in combos:
-        pricer.total(labels)
-    out = []
-    for k, f in enumerate(facts):
-        groups: dict[tuple, set] = {}
-        for labels in combos:
-            total = pricer.total(labels)
-            if total is not None:
-                groups.setdefault(labels[:k] + labels[k + 1:], set()).add(total)
-        moves = any(len(g) > 1 for g in groups.values())
-        out.append(pricer.fact_range(k, pricer.alone(k), moves))
-    return out
+def _label(label, value: Decimal, amounts: dict) -> str:
+    """A value's label at ``value``: a planned label, or an amount per unit of value (formatted once)."""
+    if label.__class__ is str:
+        return label
+    found = amounts.get(label)
+    if found is None:
+        found = amounts[label] = fmt_money(label * value)
+    return found
 
 
-def _one_at_a_time(pricer: _Pricer, facts: list[Fact]) -> list[FactRange]:
-    """Each fact on its own, then all at their lowest and all at their highest value (as priced alone)."""
-    alone = [pricer.alone(k) for k in range(len(facts))]
-    lowest = tuple(min(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
-    highest = tuple(max(v, key=lambda x: x[1])[0] if v else f.assumed for f, v in zip(facts, alone))
-    pricer.total(lowest)
-    pricer.total(highest)
-    return [pricer.fact_range(k, v, len({t for _, t in v}) > 1) for k, v in enumerate(alone)]
+def _differ(sums: list[Decimal], pairs) -> bool:
+    """Some pair of sums differs (a fact moves the duty)."""
+    for a, b in pairs:
+        if sums[a] != sums[b]:
+            return True
+    return False
+
+
+def _sum_index(plan: _Plan, labels: tuple[str, ...], pairs: dict, sums: dict) -> int | None:
+    """The index of a combination's sum: its layers' pair indexes, sorted (a unit plan), else its own total;
+    None if it cannot be priced.  A layer of no base or no rate adds 0.00 at any value: left out, unless
+    the sum would be left with no layer (exact sums of cents: the same figure, to the last digit)."""
+    found = plan.priced_as(labels)
+    if found is None:
+        return None
+    if not plan.unit:
+        return sums.setdefault((labels, found), len(sums))
+    layers = [(base, rate) for base, rate in found if base and rate] or found[:1]
+    return sums.setdefault(tuple(sorted(pairs.setdefault(pair, len(pairs)) for pair in layers)), len(sums))
+
+
+def _total(plan: _Plan, labels: tuple[str, ...], value: Decimal) -> Decimal | None:
+    """One combination's total at ``value``, each layer to the cent (None: it cannot be priced)."""
+    found = plan.priced_as(labels)
+    if found is None or not plan.unit:
+        return found
+    return sum((cents(value * base * rate) for base, rate in found), ZERO)
+
+
+def _groups(index: dict, k: int) -> list[tuple[int, ...]]:
+    """The sums of the priced combinations equal but for fact ``k``, by group."""
+    groups: dict[tuple, list[int]] = {}
+    for labels, i in index.items():
+        if i is not None:
+            groups.setdefault(labels[:k] + labels[k + 1:], []).append(i)
+    return _distinct(groups.values())
+
+
+def _distinct(groups) -> list[tuple[int, ...]]:
+    """Each group's distinct sums, the groups of more than one (one sum alone never moves)."""
+    return [g for g in (tuple(dict.fromkeys(x)) for x in groups) if len(g) > 1]
+
+
+def _method(facts: int, size: int, every: bool) -> str:
+    return (f"every combination of the values of {facts} fact(s) priced ({size} combinations)" if every else
+            f"{size} combinations are too many: each fact priced on its own with the others at today's assumption, "
+            "then all facts at their lowest and all at their highest") + _METHOD_NOTES
 
 
 def vary(line: LineInput, settings: dict[str, object]) -> LineInput:

@@ -1,0 +1,191 @@
+"""The pages in a real browser (issue 16): headless Chromium drives ``tariff-stack serve`` on loopback.
+
+Each page test fills the form as a person would, submits it, reads the figures from the page by the pages
+contract's ids and data attributes (``research/i16/CONTRACT.md``), and compares them with the API's JSON for
+the same request, fetched from the same server, to the cent.  Charts must be drawn: their elements exist and
+carry the same figures.  Screenshots at desktop and phone width go to ``tests/screenshots/`` (``browser.py``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import requests
+from browser import DESKTOP, PHONE, Page, chromium, dec, live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+QUOTE = {"hts": "8507.60.00.90", "origin": "CN", "entry_date": "2026-10-01", "value": "100000"}
+TIMELINE = {"hts": "8507.60.00.90", "from": "2025-01-01", "to": "2026-12-31"}
+TIMELINE_ORIGINS = ["CN", "KR"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from live_server(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="module")
+def driver():
+    browser = chromium()
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def page(driver, server):
+    return Page(driver, server)
+
+
+def api(server, path, params):
+    response = requests.get(server + path, params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_usable(page, name):
+    """The page's accessibility basics hold, and it fits a phone and a laptop: screenshots of both."""
+    assert page.accessibility_problems() == []
+    for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+        with page.at_size(width, height):
+            assert page.horizontal_overflow() == 0, f"{name} scrolls sideways at {width} px"
+            assert page.screenshot(f"{name}-{label}").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ harness
+
+
+def test_the_harness_drives_the_api_reference(page):
+    """The harness itself: the browser loads /docs from the live server and reads its title and heading."""
+    page.open("/docs")
+    assert page.driver.title.strip()
+    assert page.exists("h1") or page.exists("h2")
+    assert page.screenshot("docs-desktop").stat().st_size > 0
+
+
+# -------------------------------------------------------------------- quote
+
+
+@pytest.fixture
+def quote_page(page):
+    return page.open("/quote").fill(**QUOTE).submit()
+
+
+def test_quote_total_and_layers_match_the_api_to_the_cent(quote_page, server):
+    doc = api(server, "/v1/duty", QUOTE)
+    # 8507.60.00.90 from CN on 2026-10-01 (the JSON's layers): 301 forced labour 12.5% + 301 li-ion 25%
+    # + MFN 3.4% = 40.9% of 100,000 = 40,900.00; the page must show the API's figures, whatever they are.
+    assert quote_page.value("#total-duty") == doc["total_duty"]
+    assert quote_page.value("#effective-rate") == doc["effective_rate"]
+    rows = quote_page.data("tr.layer", "program", "heading", "duty", "rate")
+    expected = [(x["program"], x["heading"], x["duty"], x["rate"]) for x in doc["layers"]]
+    assert Counter(rows) == Counter(expected)
+    assert sum(dec(duty) for _, _, duty, _ in rows) == Decimal(doc["total_duty"])
+
+
+def test_quote_chart_has_one_element_per_layer_with_its_duty(quote_page, server):
+    doc = api(server, "/v1/duty", QUOTE)
+    assert quote_page.exists("figure.chart#chart-layers svg")
+    drawn = quote_page.data("#chart-layers [data-duty]", "program", "heading", "duty")
+    assert Counter(drawn) == Counter((x["program"], x["heading"], x["duty"]) for x in doc["layers"])
+    # The chart's figures are also a table (screen readers, no JavaScript).
+    assert quote_page.exists("#chart-layers ~ table.chart-data, #chart-layers table.chart-data")
+
+
+def test_quote_page_is_the_bookmark_and_links_the_api(quote_page, server):
+    assert quote_page.path.startswith("/quote?")
+    api_url = quote_page.one("#api-url")
+    link = api_url.get_attribute("href") or api_url.text
+    assert "/v1/duty" in link
+    answer = requests.get(link if link.startswith("http") else server + link[link.index("/v1/"):], timeout=30)
+    assert answer.status_code == 200 and answer.json()["total_duty"] == quote_page.value("#total-duty")
+    csv = requests.get(quote_page.attr("#download-csv", "href"), timeout=30)
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+
+
+def test_quote_footer_names_the_tables(quote_page, server):
+    health = api(server, "/healthz", {})
+    assert health["tables_version"] in quote_page.text("#tables-version")
+    assert health["as_of"] in quote_page.text("#tables-as-of")
+
+
+def test_quote_bad_hts_is_shown_next_to_the_field(page, server):
+    page.open("/quote").fill(**{**QUOTE, "hts": "12345"}).submit()
+    error = page.one("#error-hts")
+    assert error.text.strip()
+    hts = page.one('[name="hts"]')
+    assert hts.get_attribute("aria-invalid") == "true"
+    assert "error-hts" in (hts.get_attribute("aria-describedby") or "").split()
+    assert hts.get_attribute("value") == "12345"      # the form keeps what the person typed
+    assert page.text("#errors")                       # and the summary at the top lists it
+    assert requests.get(page.driver.current_url, timeout=30).status_code == 400
+
+
+def test_quote_page_is_usable_at_both_widths(quote_page):
+    assert_usable(quote_page, "quote")
+
+
+# ----------------------------------------------------------------- timeline
+
+
+def program_rates(interval):
+    """{program: summed rate} of one timeline interval (two Section 301 headings are one program's rate)."""
+    rates = {}
+    for x in interval["layers"]:
+        rates[x["program"]] = rates.get(x["program"], Decimal(0)) + Decimal(x["rate"])
+    return rates
+
+
+def expected_steps(server):
+    """Per origin, the (from, to, program, rate) steps of the API's timeline: the chart's data elements."""
+    steps = {}
+    for origin in TIMELINE_ORIGINS:
+        doc = api(server, "/v1/timeline", {**TIMELINE, "origin": origin})
+        steps[origin] = Counter((i["from"], i["to"], program, rate)
+                                for i in doc["intervals"] for program, rate in program_rates(i).items())
+    return steps
+
+
+@pytest.fixture
+def timeline_page(page):
+    return page.open("/timeline").fill(**TIMELINE, origin=TIMELINE_ORIGINS).submit()
+
+
+def drawn_steps(timeline_page):
+    """The chart's step elements, per origin when the page says which (data-origin on the element or its
+    figure), else all together."""
+    rows = timeline_page.driver.execute_script("""
+        return Array.from(document.querySelectorAll('figure.chart[id^="chart-timeline"] [data-rate]'), el => [
+          el.getAttribute('data-origin') || (el.closest('[data-origin]') || {getAttribute: () => null}).getAttribute('data-origin'),
+          el.getAttribute('data-from'), el.getAttribute('data-to'), el.getAttribute('data-program'),
+          el.getAttribute('data-rate')]);""")
+    steps = {}
+    for origin, start, end, program, rate in rows:
+        steps.setdefault(origin, Counter())[(start, end, program, dec(rate))] += 1
+    return steps
+
+
+def test_timeline_chart_steps_match_the_api(timeline_page, server):
+    assert timeline_page.exists('figure.chart[id^="chart-timeline"] svg')
+    expected, drawn = expected_steps(server), drawn_steps(timeline_page)
+    assert drawn, "the timeline chart has no data-rate elements"
+    if set(drawn) == {None}:                 # one chart, origins not tagged: the union of both timelines
+        assert drawn[None] == sum(expected.values(), Counter())
+    else:
+        assert drawn == expected
+    # The first CN step (the JSON, tables 2026.11.28-8): 301 list 4A 7.5% + MFN 3.4% = 10.9% until the
+    # fentanyl IEEPA duty of 2025-02-04; the chart draws its 301 part.
+    assert ("2025-01-01", "2025-02-04", "section_301", Decimal("0.075")) in (drawn.get("CN") or drawn[None])
+
+
+def test_timeline_table_and_errors(timeline_page, page):
+    assert timeline_page.exists("table.chart-data")
+    page.open("/timeline").fill(**{**TIMELINE, "hts": "12345"}, origin=TIMELINE_ORIGINS).submit()
+    assert page.text("#error-hts")
+    assert page.attr('[name="hts"]', "aria-invalid") == "true"
+    assert requests.get(page.driver.current_url, timeout=30).status_code == 400
+
+
+def test_timeline_page_is_usable_at_both_widths(timeline_page):
+    assert_usable(timeline_page, "timeline")

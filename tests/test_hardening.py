@@ -238,7 +238,7 @@ def plain_client(tables):
 
 
 def test_redirects_are_paths_whatever_the_host(plain_client):
-    for path, status, target in [("/", 302, "/docs"), ("/v1//hts?prefix=85", 308, "/v1/hts?prefix=85"),
+    for path, status, target in [("/", 302, "/quote"), ("/v1//hts?prefix=85", 308, "/v1/hts?prefix=85"),
                                  ("/v1/measures//", 308, "/v1/measures/")]:
         r = plain_client.get(path, headers={"Host": "evil.example"})
         if r.status_code == 404:  # a path werkzeug does not redirect
@@ -248,10 +248,10 @@ def test_redirects_are_paths_whatever_the_host(plain_client):
         assert "evil" not in r.get_data(as_text=True) and "evil" not in r.headers["Location"]
 
 
-def test_the_docs_redirect_keeps_a_forwarded_prefix(tables):
+def test_the_home_redirect_keeps_a_forwarded_prefix(tables):
     app = create_app(tables, {"TRUST_PROXY": True})
     r = app.test_client().get("/", headers={"Host": "evil.example", "X-Forwarded-Prefix": "/tariffs"})
-    assert r.headers["Location"] == "/tariffs/docs"
+    assert r.headers["Location"] == "/tariffs/quote"
 
 
 @pytest.mark.parametrize("location, path", [

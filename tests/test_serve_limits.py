@@ -210,7 +210,7 @@ def test_findings_1_2_7_8_on_the_wire(server):
     assert [line for line in written.splitlines() if "rejected POST /v1/duty" in line]
     ok = requests.get(server.base + "/v1/duty", params=DUTY, timeout=TIMEOUT)
     assert ok.headers["Cache-Control"] == "max-age=300" and ok.headers["X-Content-Type-Options"] == "nosniff"
-    for path, target in [("/", "/docs"), ("//v1//hts", "/v1/hts")]:
+    for path, target in [("/", "/quote"), ("//v1//hts", "/v1/hts")]:
         status, headers, body = server.raw(f"GET {path} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
                                            .encode())
         assert status in (302, 308) and headers["location"] == target and b"evil" not in body

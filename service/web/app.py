@@ -45,6 +45,7 @@ from service.web import freshness
 from service.web.blueprints import audit, duty, landed, meta, reference
 from service.web.errors import ERROR_STATUS_HEADER, errors_mode, register_error_handlers
 from service.web.jsonio import JSONProvider
+from service.web.pages import bp as pages_bp
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Tables-Version"
@@ -92,7 +93,7 @@ def create_app(tables: Tables | None = None, config: dict | None = None) -> Flas
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.config["TABLES"] = tables if tables is not None else load_tables()
 
-    for blueprint in (duty.bp, landed.bp, reference.bp, meta.bp, audit.bp):
+    for blueprint in (duty.bp, landed.bp, reference.bp, meta.bp, audit.bp, pages_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

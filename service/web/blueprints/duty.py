@@ -28,22 +28,24 @@ def _line_fields(args: dict) -> dict:
     return {k: v for k, v in args.items() if k in FIELDS and v not in (None, "")}
 
 
-def _line_request(t, schema, own: tuple[str, ...]) -> tuple[dict, dict, list[str]]:
+def _line_request(t, schema, own: tuple[str, ...], query=None) -> tuple[dict, dict, list[str]]:
     """The query of a line endpoint: its checked parameters, the facts given as parameters of
     their own (``vehicle_part=yes``, as a quote's advice words it), and a warning for every
     other parameter (never silently dropped; cache-busters ``_ts=``, ``_=`` excepted).
 
     A parameter given twice is refused: which one was meant cannot be known.
+    ``query`` (a MultiDict) defaults to the request's query string (the pages pass their own).
     """
+    query = request.args if query is None else query
     facts = known_facts(t)
-    repeated = sorted({k for k in request.args if len(request.args.getlist(k)) > 1})
+    repeated = sorted({k for k in query if len(query.getlist(k)) > 1})
     if repeated:
         raise InputError(f"invalid request: {repeated[0]}: given more than once",
                          {k: ["given more than once"] for k in repeated})
-    args = validated(schema, request.args)
+    args = validated(schema, query)
     known = (*FIELDS, "format", "currency", "errors", *own)   # errors=inline: web/errors.py
     fact_fields, warnings = {}, []
-    for name, value in request.args.items():
+    for name, value in query.items():
         if name in known or name.startswith(CACHE_BUSTER_PREFIX):
             continue
         if name in facts:
@@ -69,6 +71,24 @@ def _with_warnings(doc: dict, warnings: list[str]) -> dict:
     return {**doc, "warnings": [*doc.get("warnings", []), *warnings]}
 
 
+def line_quote(t, args: dict, fact_fields: dict, warnings: list[str], scenario=None) -> dict:
+    """GET /v1/duty's document for a checked query (the quote page calls this too)."""
+    line = parse_line({**_line_fields(args), **fact_fields}, t.aliases, known_facts(t))
+    doc = quote_with(t, scenario, line) if scenario else answered_quote(t, line)
+    return _with_warnings(doc, warnings)
+
+
+def quote_query(t, query) -> dict:
+    """GET /v1/duty's document (no scenario) for a query MultiDict; raises as the endpoint does."""
+    return line_quote(t, *_line_request(t, LineQuery, (), query))
+
+
+def timeline_query(t, query) -> dict:
+    """GET /v1/timeline's document (no scenario) for a query MultiDict; raises as the endpoint does."""
+    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to"), query)
+    return line_timeline(t, args, fact_fields, warnings)
+
+
 @bp.get("/v1/duty")
 @bp.get(f"/v1/duty.{EXT}")
 def duty(ext=None):
@@ -76,9 +96,7 @@ def duty(ext=None):
     args, fact_fields, warnings = _line_request(t, LineQuery, ("scenario",))
     fmt = chosen_format(args.get("format"), ext)
     scenario = scenario_param(t, fmt)
-    line = parse_line({**_line_fields(args), **fact_fields}, t.aliases, known_facts(t))
-    doc = quote_with(t, scenario, line) if scenario else answered_quote(t, line)
-    doc = _with_warnings(doc, warnings)
+    doc = line_quote(t, args, fact_fields, warnings, scenario)
     return respond(fmt, "duty", doc, spreadsheet.duty_rows, title=f"Duty stack {doc['hts']} {doc['origin']}")
 
 
@@ -113,13 +131,9 @@ def duty_batch(ext=None):
     return respond(fmt, "duty_batch", doc, spreadsheet.duty_batch_rows, title="Duty batch")
 
 
-@bp.get("/v1/timeline")
-@bp.get(f"/v1/timeline.{EXT}")
-def timeline_view(ext=None):
-    t = tables()
-    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to", "scenario"))
-    fmt = chosen_format(args.get("format"), ext)
-    scenario = scenario_param(t, fmt)
+def line_timeline(t, args: dict, fact_fields: dict, warnings: list[str], scenario=None) -> dict:
+    """GET /v1/timeline's document for a checked query (the timeline page calls this too)."""
+    warnings = list(warnings)
     start = parse_date(args["from_"], "from") if args.get("from_") else t.coverage_from
     end = parse_date(args["to"], "to") if args.get("to") else None
     if end is None:  # default: one year past the tables' as-of date
@@ -139,4 +153,15 @@ def timeline_view(ext=None):
                                                             "layer is specific or content-based"}]
                           if notional else []) + [{"fact": f, "assumption": a} for f, a in line.readings]
     doc["warnings"] = [*doc.pop("warnings"), *warnings]   # after the assumptions, as before
+    return doc
+
+
+@bp.get("/v1/timeline")
+@bp.get(f"/v1/timeline.{EXT}")
+def timeline_view(ext=None):
+    t = tables()
+    args, fact_fields, warnings = _line_request(t, TimelineQuery, ("from", "to", "scenario"))
+    fmt = chosen_format(args.get("format"), ext)
+    scenario = scenario_param(t, fmt)
+    doc = line_timeline(t, args, fact_fields, warnings, scenario)
     return respond(fmt, "timeline", doc, spreadsheet.timeline_rows, title=f"Duty timeline {doc['hts']} {doc['origin']}")

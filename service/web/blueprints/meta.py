@@ -48,7 +48,7 @@ def openapi_yaml():
 
 @bp.get("/")
 def index():
-    return redirect(url_for("meta.docs"), code=302)  # a path (with any proxy prefix), never a host
+    return redirect(url_for("pages.quote_page"), code=302)  # the quote page; a path (with any proxy prefix), never a host
 
 
 @bp.get("/docs")

@@ -1,0 +1,130 @@
+"""Server-rendered SVG charts for the pages (pygal; no flask, no JavaScript, no CDN).
+
+``layers_chart(quote_doc)``: a stacked horizontal bar of a quote's layers, one
+bar segment per layer, each ``<rect>`` tagged ``data-program``, ``data-heading``
+and ``data-duty`` (the layer's money string as in the JSON).
+
+``timeline_chart(timeline_docs_by_origin)``: one stacked bar per interval of
+entry dates (a step: the rate holds from ``from`` to ``to``, exclusive), stacked
+by program, small multiples for several origins; each ``<rect>`` tagged
+``data-origin``, ``data-from``, ``data-to``, ``data-program`` and ``data-rate``
+(the program's share of the customs value, a fraction string as in the JSON).
+Each bar is labelled with its start date and the measures that changed there.
+
+Both return ``<figure class="chart" id="chart-...">`` with the SVG inline and a
+``<figcaption>``; the page adds the ``table.chart-data`` fallback.  pygal
+cannot tag its nodes, so the SVG is post-processed: the n-th ``rect`` of series
+k is the n-th drawn value of series k (values of ``None`` are not drawn).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from html import escape
+
+import pygal
+from pygal.style import Style
+
+STYLE = Style(background="white", plot_background="white", foreground="#1a1a1a", foreground_strong="#000",
+              foreground_subtle="#555", font_family="system-ui, sans-serif", label_font_size=13,
+              major_label_font_size=13, legend_font_size=13, value_font_size=12, title_font_size=15,
+              colors=("#1f4e9c", "#b3261e", "#1b7a3a", "#7a4b00", "#6a1b9a", "#00626b", "#4d4d4d", "#a3007d"))
+_SERIES = re.compile(r'<g class="series serie-(\d+) [^"]*">')
+_RECT = re.compile(r"<rect (?=[^>]*class=\"rect reactive)")
+
+
+def _chart(cls, **options):
+    return cls(js=[], disable_xml_declaration=True, style=STYLE, explicit_size=False, legend_at_bottom=True,
+               print_values=False, **options)
+
+
+def _tag(svg: str, tags: list[list[dict[str, str]]]) -> str:
+    """``svg`` with the attributes ``tags[k][n]`` added to the n-th bar rect of series k."""
+    starts = [(int(m.group(1)), m.end()) for m in _SERIES.finditer(svg)]
+    out, pos = [], 0
+    for index, (serie, start) in enumerate(starts):
+        end = starts[index + 1][1] if index + 1 < len(starts) else len(svg)
+        pending = iter(tags[serie])
+        out.append(svg[pos:start])
+        out.append(_RECT.sub(lambda m: "<rect " + _attrs(next(pending, {})) + " ", svg[start:end]))
+        pos = end
+    out.append(svg[pos:])
+    return "".join(out)
+
+
+def _attrs(tags: dict[str, str]) -> str:
+    return " ".join(f'{name}="{escape(str(value), quote=True)}"' for name, value in tags.items())
+
+
+def _figure(name: str, svgs: list[str], caption: str) -> str:
+    return (f'<figure class="chart" id="chart-{name}">{"".join(svgs)}'
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+def layers_chart(quote_doc: dict) -> str:
+    """The quote's layers as one stacked horizontal bar of duty (USD)."""
+    layers = quote_doc.get("layers", [])
+    chart = _chart(pygal.HorizontalStackedBar, height=220 + 24 * len(layers), width=900,
+                   title=f"Duty by layer, USD: {quote_doc['hts']} from {quote_doc['origin']}")
+    chart.x_labels = [quote_doc["hts"]]
+    for layer in layers:
+        chart.add(f"{layer['program']} {layer.get('heading') or ''}".strip(), [float(Decimal(layer["duty"]))])
+    tags = [[{"data-program": layer["program"], "data-heading": layer.get("heading") or "",
+              "data-duty": layer["duty"]}] for layer in layers]
+    svg = _tag(chart.render(is_unicode=True), tags) if layers else ""
+    caption = (f"Total duty {quote_doc['total_duty']} USD on a customs value of {quote_doc['customs_value']} USD, "
+               f"entry {quote_doc['entry_date']}: {len(layers)} layer(s).")
+    return _figure("layers", [svg], caption)
+
+
+def program_rates(interval: dict, value: Decimal) -> dict[str, Decimal]:
+    """Each program's duty in ``interval`` as a fraction of ``value`` (sum of its layers)."""
+    duty: dict[str, Decimal] = {}
+    for layer in interval["layers"]:
+        duty[layer["program"]] = duty.get(layer["program"], Decimal("0")) + Decimal(layer["duty"])
+    return {program: amount / value for program, amount in duty.items()} if value else {}
+
+
+def fraction(d: Decimal) -> str:
+    """A fraction as the JSON writes it: ``0.1``, ``0.075``, ``1.149``, ``0``."""
+    return format(d.normalize(), "f") if d else "0"
+
+
+def change_labels(intervals: list[dict]) -> list[str]:
+    """Each interval's start date and the measures that came in, changed or went out there."""
+    labels, before = [], {}
+    for interval in intervals:
+        now = {layer["measure_id"]: (layer.get("heading"), layer.get("rate")) for layer in interval["layers"]}
+        changed = sorted(m for m in set(now) | set(before) if now.get(m) != before.get(m))
+        if labels and changed:
+            labels.append(f"{interval['from']}: {', '.join(changed)}")
+        else:
+            labels.append(interval["from"])
+        before = now
+    return labels
+
+
+def _timeline_svg(doc: dict) -> str:
+    intervals, value = doc["intervals"], Decimal(doc["customs_value"])
+    rates = [program_rates(i, value) for i in intervals]
+    programs = sorted({p for r in rates for p in r})
+    chart = _chart(pygal.StackedBar, width=1000, height=520, x_label_rotation=35, truncate_label=-1,
+                   title=f"Effective rate by program: {doc['hts']} from {doc['origin']}",
+                   value_formatter=lambda v: f"{v * 100:.1f}%", y_labels_major_every=None)
+    chart.x_labels = change_labels(intervals)
+    tags = []
+    for program in programs:
+        chart.add(program, [float(r[program]) if program in r else None for r in rates])
+        tags.append([{"data-origin": doc["origin"], "data-from": i["from"], "data-to": i["to"],
+                      "data-program": program, "data-rate": fraction(r[program])}
+                     for i, r in zip(intervals, rates) if program in r])
+    return _tag(chart.render(is_unicode=True), tags)
+
+
+def timeline_chart(timeline_docs_by_origin: dict[str, dict]) -> str:
+    """The timelines (one per origin) as stepped, stacked bars of the effective rate by program."""
+    svgs = [_timeline_svg(doc) for doc in timeline_docs_by_origin.values() if doc.get("intervals")]
+    origins = ", ".join(timeline_docs_by_origin)
+    caption = ("Effective rate by program over entry dates (each bar holds from its date to the next, exclusive; "
+               f"labels name the measures that changed): origin(s) {origins}.")
+    return _figure("timeline", svgs, caption)

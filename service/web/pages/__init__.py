@@ -1,0 +1,16 @@
+"""Pages for people: server-rendered HTML forms and answers on the same engine calls as the API.
+
+One module per page (``quote``, ``timeline``; compare, schedule and audit come
+later), ``forms`` for what the pages share (reading the form into the API's
+query, the errors of a refused request, the footer's tables stamp).  Templates
+in ``service/web/templates/pages/``, the stylesheet in ``service/web/static/``.
+``/`` redirects here (``meta.index``: 302 to ``/quote``); ``/docs`` stays the API reference.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)  # templates and static: the app's own (service/web/templates, static)
+
+
+from service.web.pages import quote, timeline  # noqa: E402,F401  (routes register on bp)

@@ -95,8 +95,8 @@ def test_quote_chart_has_one_element_per_layer_with_its_duty(quote_page, server)
 
 def test_quote_page_is_the_bookmark_and_links_the_api(quote_page, server):
     assert quote_page.path.startswith("/quote?")
-    api_url = quote_page.one("#api-url")
-    link = api_url.get_attribute("href") or api_url.text
+    api_url = quote_page.one("#api-url")            # a link, or a read-only box holding the URL
+    link = api_url.get_attribute("href") or api_url.get_attribute("value") or api_url.text
     assert "/v1/duty" in link
     answer = requests.get(link if link.startswith("http") else server + link[link.index("/v1/"):], timeout=30)
     assert answer.status_code == 200 and answer.json()["total_duty"] == quote_page.value("#total-duty")

@@ -19,11 +19,17 @@ k is the n-th drawn value of series k (values of ``None`` are not drawn).
 from __future__ import annotations
 
 import re
+import sys
 from decimal import Decimal
 from html import escape
 
 import pygal
 from pygal.style import Style
+
+# pygal appends a legacy sys.meta_path finder (PluginImportFixer, for pygal.maps plugins, unused here) that
+# has no find_spec: every later import that reaches it warns (ImportWarning, an error under the test
+# suite's filterwarnings).  Drop it.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 STYLE = Style(background="white", plot_background="white", foreground="#1a1a1a", foreground_strong="#000",
               foreground_subtle="#555", font_family="system-ui, sans-serif", label_font_size=13,

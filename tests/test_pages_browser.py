@@ -49,8 +49,8 @@ def assert_usable(page, name):
     assert page.accessibility_problems() == []
     for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
         with page.at_size(width, height):
+            assert page.screenshot(f"{name}-{label}").stat().st_size > 0    # first: a failure is seen too
             assert page.horizontal_overflow() == 0, f"{name} scrolls sideways at {width} px"
-            assert page.screenshot(f"{name}-{label}").stat().st_size > 0
 
 
 # ------------------------------------------------------------------ harness

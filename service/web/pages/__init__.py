@@ -13,4 +13,6 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__)  # templates and static: the app's own (service/web/templates, static)
 
 
-from service.web.pages import quote, timeline  # noqa: E402,F401  (routes register on bp)
+from service.web.pages import quote, timeline  # noqa: E402  (their routes register on bp)
+
+PAGES = (quote, timeline)

@@ -129,12 +129,15 @@ def test_quote_page_is_usable_at_both_widths(quote_page):
 # ----------------------------------------------------------------- timeline
 
 
-def program_rates(interval):
-    """{program: summed rate} of one timeline interval (two Section 301 headings are one program's rate)."""
-    rates = {}
+def program_rates(interval, customs_value):
+    """{program: its effective rate} of one timeline interval: the program's duty (its layers summed: two
+    Section 301 headings are one program) over the customs value.  A layer on a part of the value (AD/CVD on
+    the anode material inside cells, none declared here) adds its duty, not its rate: the chart draws the
+    line's effective rate, what the layer costs on this customs value."""
+    duty = {}
     for x in interval["layers"]:
-        rates[x["program"]] = rates.get(x["program"], Decimal(0)) + Decimal(x["rate"])
-    return rates
+        duty[x["program"]] = duty.get(x["program"], Decimal(0)) + Decimal(x["duty"])
+    return {program: amount / customs_value for program, amount in duty.items()}
 
 
 def expected_steps(server):
@@ -142,8 +145,9 @@ def expected_steps(server):
     steps = {}
     for origin in TIMELINE_ORIGINS:
         doc = api(server, "/v1/timeline", {**TIMELINE, "origin": origin})
+        value = Decimal(doc["customs_value"])
         steps[origin] = Counter((i["from"], i["to"], program, rate)
-                                for i in doc["intervals"] for program, rate in program_rates(i).items())
+                                for i in doc["intervals"] for program, rate in program_rates(i, value).items())
     return steps
 
 

@@ -23,6 +23,7 @@ from service.web.pages.bills import bill, chosen_template, data_url, form_field,
 from service.web.pages.forms import page, refusal
 
 QUOTES = 3
+SHARED_FIELDS = ("entry_date", "template")     # the form gives them once; the engine names them per quote
 PROJECT = ("construction_start", "prevailing_wage", "energy_community", "other_basis_costs")
 
 
@@ -74,6 +75,8 @@ def page_errors(exc: Exception, template, indexes: list[int]) -> tuple[dict, str
         quote = path.split(".")[1] if path.startswith("imported.") and path.count(".") >= 2 else None
         field, lead = form_field(path, f"imported.{quote}.", template, f"imported.{quote}.origin") \
             if quote is not None else (path, "")
+        if quote is not None and field.split(".", 2)[-1] in SHARED_FIELDS:      # entry_date, given once
+            field = field.split(".", 2)[-1]
         merge(out, field, lead, messages)
     return out, message, status, hint
 

@@ -26,6 +26,10 @@ DEFAULT_TEMPLATE = "li_ion_cell_order"
 _LINE_PATH = re.compile(r"^lines\.(\d+)(?:\.(.*))?$")
 
 
+class FormError(InputError):
+    """A refusal whose field paths are already the form's names (a pasted line the page read)."""
+
+
 def chosen_template(t, form):
     """The template the form uses (``template`` field; the pasted-lines form when it is ``""``), or None."""
     if "template" not in form:

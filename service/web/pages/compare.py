@@ -19,16 +19,12 @@ from service.render.charts import compare_chart
 from service.web.blueprints import tables
 from service.web.formats import respond
 from service.web.pages import bp
-from service.web.pages.bills import bill, chosen_template, data_url, form_field, merge, pretty, renumber
+from service.web.pages.bills import FormError, bill, chosen_template, data_url, form_field, merge, pretty, renumber
 from service.web.pages.forms import page, refusal
 
 QUOTES = 3
 SHARED_FIELDS = ("entry_date", "template")     # the form gives them once; the engine names them per quote
 PROJECT = ("construction_start", "prevailing_wage", "energy_community", "other_basis_costs")
-
-
-class FormError(InputError):
-    """A refusal whose field paths are already the form's names (a pasted line the page read)."""
 
 
 def _given(form, name: str) -> str:

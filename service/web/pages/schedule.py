@@ -18,14 +18,10 @@ from service.render.charts import schedule_chart
 from service.web.blueprints import tables
 from service.web.formats import respond
 from service.web.pages import bp
-from service.web.pages.bills import bill, chosen_template, data_url, form_field, merge, pretty, renumber
+from service.web.pages.bills import FormError, bill, chosen_template, data_url, form_field, merge, pretty, renumber
 from service.web.pages.forms import page, refusal
 
 SHIPMENTS = 6
-
-
-class FormError(InputError):
-    """A refusal whose field paths are already the form's names (a pasted line the page read)."""
 
 
 def _given(form, name: str) -> str:

@@ -343,3 +343,63 @@ def test_the_catalogue_against_the_real_server(live):
     log = live.log()
     assert "Traceback" not in log, log[log.find("Traceback"):][:2000]
     assert len(log) < 400 * (len(GET_CASES) + len(POST_CASES) + 20)  # about one short line per rejection
+
+
+# ---------------------------------------------------------------- issue 16: the pages' form posts
+
+_COMPARE_FORM = {"template": "li_ion_cell_order", "entry_date": "2026-10-01", "domestic.delivered_price": "1000",
+                 "imported.0.origin": "CN", "imported.0.fill.cells.unit_price": "45"}
+_SCHEDULE_FORM = {"template": "li_ion_cell_order", "origin": "CN", "fill.cells.unit_price": "45",
+                  "shipments.0.entry_date": "2026-10-01"}
+FORM_CASES = [
+    ("/compare", "no quote", {k: v for k, v in _COMPARE_FORM.items() if not k.startswith("imported")}),
+    ("/compare", "unknown template", {**_COMPARE_FORM, "template": "nope"}),
+    ("/compare", "NaN price", {**_COMPARE_FORM, "imported.0.fill.cells.unit_price": "NaN"}),
+    ("/compare", "huge price", {**_COMPARE_FORM, "imported.0.fill.cells.unit_price": "1e999"}),
+    ("/compare", "formula origin", {**_COMPARE_FORM, "imported.0.origin": FORMULA}),
+    ("/compare", "long name", {**_COMPARE_FORM, "imported.0.name": LONG}),
+    ("/compare", "pasted garbage", {**_COMPARE_FORM, "template": "", "imported.0.lines": '"unclosed,\x00,,'}),
+    ("/compare", "pasted uncovered", {**_COMPARE_FORM, "template": "", "imported.0.lines": "9999.99.99,CN,1,1"}),
+    ("/compare", "project bad wage", {**_COMPARE_FORM, "project.construction_start": "2026-01-01",
+                                      "project.prevailing_wage": "maybe"}),
+    ("/compare", "project without start", {**_COMPARE_FORM, "project.energy_community": "yes"}),
+    ("/compare", "empty form", {}),
+    ("/compare.csv", "bad date", {**_COMPARE_FORM, "entry_date": "2026-02-30"}),
+    ("/schedule", "no shipments", {k: v for k, v in _SCHEDULE_FORM.items() if not k.startswith("shipments")}),
+    ("/schedule", "bad date", {**_SCHEDULE_FORM, "shipments.3.entry_date": "1899-01-01"}),
+    ("/schedule", "bad origin", {**_SCHEDULE_FORM, "origin": "XX"}),
+    ("/schedule", "negative price", {**_SCHEDULE_FORM, "fill.cells.unit_price": "-1"}),
+    ("/schedule", "pasted six columns", {**_SCHEDULE_FORM, "template": "", "lines": "a,b,c,d,e,f"}),
+    ("/schedule", "empty form", {}),
+    ("/schedule.csv", "no origin", {**_SCHEDULE_FORM, "origin": ""}),
+]
+UPLOAD_CASES = [
+    ("not a table", b"\x00\x01binary"),
+    ("wrong columns", b"a,b\n1,2\n"),
+    ("xls magic", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"),
+    ("broken xlsx", b"PK\x03\x04not really a zip"),
+    ("bad amount", b"entry_number,line_number,heading,paid,origin,entry_date,value\nA,1,9903.01.24,abc,CN,2025-06-10,1\n"),
+    ("empty", b""),
+    ("not utf-8 nor cp1252", b"entry_number\x81\x8d\x8f\x90\x9d,b\n"),
+]
+
+
+@pytest.mark.parametrize("path, name, form", FORM_CASES, ids=[f"{p}-{n}" for p, n, _f in FORM_CASES])
+def test_bad_form_post(client, path, name, form):
+    r = client.post(path, data=form)
+    assert 400 <= r.status_code < 500, (name, r.status_code, r.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize("name, data", UPLOAD_CASES, ids=[n for n, _d in UPLOAD_CASES])
+def test_bad_audit_upload(client, name, data):
+    for path in ("/audit", "/audit.csv"):
+        r = client.post(path, data={"file": (io.BytesIO(data), "bad.csv"), "audit_date": "2026-06-01"},
+                        content_type="multipart/form-data")
+        assert 400 <= r.status_code < 500 or (name == "bad amount" and r.status_code == 200), (name, path, r.status_code)
+
+
+def test_an_oversize_upload_is_a_413(client):
+    # the service's body limit holds for the pages' uploads (werkzeug refuses by Content-Length, unread)
+    for path in ("/audit", "/compare", "/schedule"):
+        r = client.post(path, data=b"x" * (MAX_BODY_BYTES + 1), content_type="multipart/form-data; boundary=b")
+        assert r.status_code == 413, path

@@ -27,6 +27,7 @@ one ``error`` row naming its rows, and does not stop the file.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -278,10 +279,7 @@ def audit_path(tables, source: str, output: str | None, settings: dict, progress
         raise FileProblem(f"{target}: is the input file; the audit never alters its input: name another output")
     out = AtomicOutput(target)
     try:
-        fields, aliased, unread = map_header(table.header, source, known_facts(tables))
-        es003 = bool(ES003 & {header_key(c) for c in table.header})
-        groups = group_rows(table, fields, es003)
-        summary = AuditSummary(f"{source} as {table.describe()}", es003, len(groups), aliased=aliased, unread=unread)
+        groups, summary = read_groups(tables, table, source)
         progress = progress_factory(len(groups)) if progress_factory else None
         try:
             rows, summary.totals = audit_groups(tables, groups, settings, progress)
@@ -296,6 +294,28 @@ def audit_path(tables, source: str, output: str | None, settings: dict, progress
     out.commit()
     summary.written_as = target
     return summary
+
+
+def read_groups(tables, table: Table, where: str) -> tuple[list[Group], AuditSummary]:
+    """The table's lines (its header mapped to the fields) and the summary so far; a FileProblem for a
+    header without the required fields."""
+    fields, aliased, unread = map_header(table.header, where, known_facts(tables))
+    es003 = bool(ES003 & {header_key(c) for c in table.header})
+    groups = group_rows(table, fields, es003)
+    return groups, AuditSummary(f"{where} as {table.describe()}", es003, len(groups), aliased=aliased, unread=unread)
+
+
+def score(header) -> int:
+    """How many audit fields a header row names (``read_table`` picks the delimiter by it)."""
+    return _score(header)
+
+
+def csv_bytes(rows: list[dict], source: Table) -> bytes:
+    """The audit rows as the CLI writes ``NAME.audit.csv`` for ``source`` (its delimiter, BOM, CRLF)."""
+    header, cells = table("audit", rows)
+    out = io.BytesIO()
+    write_csv(out, [list(header), *cells], delimiter=source.delimiter, sep_line=source.sep_line)
+    return out.getvalue()
 
 
 def _score(header) -> int:
@@ -315,4 +335,4 @@ def _write(out: AtomicOutput, target: str, rows: list[dict], source: Table) -> N
             write_csv(handle, [list(header), *cells], delimiter=delimiter, sep_line=source.sep_line)
 
 
-__all__ = ["audit_path", "map_header", "group_rows", "line_of", "default_output", "AuditSummary", "ALIASES"]
+__all__ = ["audit_path", "read_groups", "csv_bytes", "score", "map_header", "group_rows", "line_of", "default_output", "AuditSummary", "ALIASES"]

@@ -14,7 +14,7 @@ Each bar is labelled with its start date and the measures that changed there.
 Both return ``<figure class="chart" id="chart-...">`` with the SVG inline and a
 ``<figcaption>``; the page adds the ``table.chart-data`` fallback.  pygal
 cannot tag its nodes, so the SVG is post-processed: the n-th ``rect`` of series
-k is the n-th drawn value of series k (values of ``None`` are not drawn).
+k is the n-th value of series k (pygal draws a stacked bar's ``None`` as an empty rect, which is removed).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ STYLE = Style(background="white", plot_background="white", foreground="#1a1a1a",
               major_label_font_size=13, legend_font_size=13, value_font_size=12, title_font_size=15,
               colors=("#1f4e9c", "#b3261e", "#1b7a3a", "#7a4b00", "#6a1b9a", "#00626b", "#4d4d4d", "#a3007d"))
 _SERIES = re.compile(r'<g class="series serie-(\d+) [^"]*">')
-_RECT = re.compile(r"<rect (?=[^>]*class=\"rect reactive)")
+_RECT = re.compile(r"<rect ([^>]*class=\"rect reactive[^>]*)>")
 
 
 def _chart(cls, **options):
@@ -44,18 +44,23 @@ def _chart(cls, **options):
                print_values=False, **options)
 
 
-def _tag(svg: str, tags: list[list[dict[str, str]]]) -> str:
-    """``svg`` with the attributes ``tags[k][n]`` added to the n-th bar rect of series k."""
+def _tag(svg: str, tags: list[list[dict[str, str] | None]]) -> str:
+    """``svg`` with the attributes ``tags[k][n]`` added to the n-th bar rect of series k; a ``None`` tag
+    removes its rect (pygal draws a stacked bar's missing value as an empty rect: it would take a tag)."""
     starts = [(int(m.group(1)), m.end()) for m in _SERIES.finditer(svg)]
     out, pos = [], 0
     for index, (serie, start) in enumerate(starts):
         end = starts[index + 1][1] if index + 1 < len(starts) else len(svg)
         pending = iter(tags[serie])
         out.append(svg[pos:start])
-        out.append(_RECT.sub(lambda m: "<rect " + _attrs(next(pending, {})) + " ", svg[start:end]))
+        out.append(_RECT.sub(lambda m: _tagged(m.group(1), next(pending, {})), svg[start:end]))
         pos = end
     out.append(svg[pos:])
     return "".join(out)
+
+
+def _tagged(rect: str, tags: dict[str, str] | None) -> str:
+    return "" if tags is None else f"<rect {_attrs(tags)} {rect}>"
 
 
 def _attrs(tags: dict[str, str]) -> str:
@@ -122,8 +127,8 @@ def _timeline_svg(doc: dict) -> str:
     for program in programs:
         chart.add(program, [float(r[program]) if program in r else None for r in rates])
         tags.append([{"data-origin": doc["origin"], "data-from": i["from"], "data-to": i["to"],
-                      "data-program": program, "data-rate": fraction(r[program])}
-                     for i, r in zip(intervals, rates) if program in r])
+                      "data-program": program, "data-rate": fraction(r[program])} if program in r else None
+                     for i, r in zip(intervals, rates)])
     return _tag(chart.render(is_unicode=True), tags)
 
 
@@ -134,3 +139,68 @@ def timeline_chart(timeline_docs_by_origin: dict[str, dict]) -> str:
     caption = ("Effective rate by program over entry dates (each bar holds from its date to the next, exclusive; "
                f"labels name the measures that changed): origin(s) {origins}.")
     return _figure("timeline", svgs, caption)
+
+
+def cost_parts(totals: dict, price: str) -> list[tuple[str, str]]:
+    """A landed cost as (part, money string) in stacking order: ``price`` (the dutiable value), ``duty:<program>``
+    per program, ``fees``, ``costs`` (freight, insurance, brokerage...: their sum); zero parts left out.
+    The parts add up to the landed cost: 450000.00 + 168750.00 + 15300.00 + 670.86 = 634720.86."""
+    costs = sum((Decimal(v) for v in (totals.get("costs") or {}).values()), Decimal("0.00"))
+    parts = [("price", price), *((f"duty:{p}", d) for p, d in (totals.get("duty_by_program") or {}).items()),
+             ("fees", totals.get("fees") or "0.00"), ("costs", str(costs))]
+    return [(part, value) for part, value in parts if Decimal(value)]
+
+
+def _stacked(title: str, labels: list[str], columns: list[list[tuple[str, str]]], tags: list[dict],
+             key: str) -> str:
+    """One stacked bar per column of (part, money) pairs, each rect tagged ``tags[i]`` + ``key``/``data-value``."""
+    parts = list(dict.fromkeys(part for column in columns for part, _ in column))
+    chart = _chart(pygal.StackedBar, width=1000, height=520, title=title, truncate_label=-1,
+                   value_formatter=lambda v: f"{v:,.2f}")
+    chart.x_labels = labels
+    out_tags = []
+    for part in parts:
+        values = [dict(column).get(part) for column in columns]
+        shown = [float(Decimal(v)) * (-1 if part == "credit" else 1) if v is not None else None for v in values]
+        chart.add(part.replace("duty:", "duty "), shown)
+        out_tags.append([{**tags[i], key: part, "data-value": v} if v is not None else None
+                         for i, v in enumerate(values)])
+    return _tag(chart.render(is_unicode=True), out_tags) if parts else ""
+
+
+def compare_chart(compare_doc: dict) -> str:
+    """Domestic first, then each imported quote: a stacked bar of its landed cost by part (``price``,
+    ``duty:<program>``, ``fees``, ``costs``) and, with a project, its credit as a negative ``credit`` segment;
+    each rect tagged ``data-quote`` (``domestic`` or the quote's index), ``data-part``, ``data-value``."""
+    domestic = compare_doc["domestic"]
+    columns = [[("price", domestic["delivered_cost"])]]
+    labels, tags = [f"{domestic['name']} (domestic)"], [{"data-quote": "domestic"}]
+    credits = [domestic.get("credit")]
+    for quote in compare_doc["imported"]:
+        columns.append(cost_parts(quote["detail"]["totals"], quote["dutiable_value"]))
+        labels.append(quote["name"])
+        tags.append({"data-quote": str(quote["index"])})
+        credits.append(quote.get("credit"))
+    for column, credit in zip(columns, credits):
+        if credit and Decimal(credit["amount"]):
+            column.append(("credit", credit["amount"]))
+    labels = [label + (f" · net {Decimal(c['net_cost']):,}" if c else "") for label, c in zip(labels, credits)]
+    svg = _stacked(f"Landed cost by part, USD (entry {compare_doc['entry_date']})", labels, columns, tags,
+                   "data-part")
+    caption = ("Each bar: the price (dutiable value; the domestic delivered price), the duties by program, fees "
+               "and freight and other costs, adding up to the landed cost"
+               + ("; the tax credit drawn below zero, the net cost in the label." if credits[0] else "."))
+    return _figure("compare", [svg], caption)
+
+
+def schedule_chart(schedule_doc: dict) -> str:
+    """One stacked bar per shipment (in entry-date order) of its landed cost by part (``price``,
+    ``duty:<program>``, ``fees``, ``costs``); each rect tagged ``data-shipment`` (its index as given),
+    ``data-program`` (the part) and ``data-value``."""
+    shipments = schedule_doc["shipments"]
+    columns = [cost_parts(s["totals"], s["totals"]["dutiable_value"]) for s in shipments]
+    labels = [s["entry_date"] + (f" {s['name']}" if s.get("name") else "") for s in shipments]
+    tags = [{"data-shipment": str(s["index"])} for s in shipments]
+    svg = _stacked("Landed cost by shipment date, USD", labels, columns, tags, "data-program")
+    return _figure("schedule", [svg], "Each bar: one shipment of the bill, priced under the tables in force on "
+                                      "its entry date: price (dutiable value), duties by program, fees, costs.")

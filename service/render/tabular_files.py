@@ -98,6 +98,11 @@ def read_table(path: str, score=None, sheet: str | None = None) -> Table:
         raise FileProblem(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise FileProblem(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return read_table_data(data, path, score, sheet)
+
+
+def read_table_data(data: bytes, path: str, score=None, sheet: str | None = None) -> Table:
+    """Read a file's bytes (an upload) as :func:`read_table` reads the file; ``path`` names it in messages."""
     if len(data) > MAX_BYTES:
         raise FileProblem(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files")
     if data.startswith(_XLSX_MAGIC):

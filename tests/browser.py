@@ -123,7 +123,8 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
 
         form = self.one(f'[name="{field}"]').find_element("xpath", "ancestor::form")
-        buttons = form.find_elements("css selector", "button:not([type=button]):not([type=reset]),input[type=submit]")
+        # The form's own submit button: a named button (e.g. "show these goods' fields") redraws the form.
+        buttons = form.find_elements("css selector", "button[type=submit]:not([name]),input[type=submit]:not([name])")
         assert buttons, "the form has no submit button"
         old = self.one("html")
         buttons[0].click()

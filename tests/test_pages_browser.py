@@ -205,15 +205,19 @@ def test_timeline_page_is_usable_at_both_widths(timeline_page):
 # compares the page's figures with the answer, after checking the body carries what was typed.
 
 PASTED = "8507.60.00.20,CN,1000,100,0.896\n8507.60.00.20,KR,1000,112,0.896"
-COMPARE_FORM = {"lines": PASTED, "entry_date": "2026-03-10", "domestic_price": "140000", "domestic_energy_kwh": "896"}
-SCHEDULE_FORM = {"lines": "8507.60.00.20,CN,1000,100", "shipment_dates": "2026-01-15, 2026-10-01"}
+# The compare and schedule forms (template li_ion_cell_order, its one line "cells"): field names are the JSON
+# paths of the request the page builds (imported.0.origin, shipments.1.entry_date).
+COMPARE_FORM = {"entry_date": "2026-10-01", "imported.0.name": "CN cells", "imported.0.origin": "CN",
+                "imported.0.fill.cells.unit_price": "45", "imported.1.name": "KR cells", "imported.1.origin": "KR",
+                "imported.1.fill.cells.unit_price": "52", "domestic.delivered_price": "500000",
+                "project.construction_start": "2026-03-01"}
+SCHEDULE_FORM = {"origin": "CN", "fill.cells.unit_price": "100", "shipments.0.entry_date": "2026-01-15",
+                 "shipments.1.entry_date": "2026-10-01"}
 
 
-def page_or_skip(server, path):
-    """Skip (with the reason) only when the server answers 404 for the page: it has not landed yet."""
+def page_served(server, path):
+    """The page answers its empty form (every page has landed: a 404 is a failure, not a skip)."""
     status = requests.get(server + path, timeout=30).status_code
-    if status == 404:
-        pytest.skip(f"{path} is not served yet (404)")
     assert status == 200, f"GET {path} answered {status}"
 
 
@@ -233,19 +237,24 @@ def page_values(page) -> Counter:
 
 
 def test_compare_landed_costs_match_the_api(page, server):
-    page_or_skip(server, "/compare")
-    page.open("/compare").fill(**COMPARE_FORM).submit("lines")
+    page_served(server, "/compare")
+    page.open("/compare").fill(**COMPARE_FORM).submit("entry_date")
     body, doc = posted_body(page, "/v1/compare", server)
-    assert [line["origin"] for quote in body["imported"] for line in quote.get("lines", [])] == ["CN", "KR"]
-    shown = [v for (v,) in page.data('[id^="landed-cost"]', "value")]
-    assert Counter(shown) >= Counter(q["landed_cost"] for q in doc["imported"])
-    assert page.exists("figure.chart#chart-compare svg")
+    assert [q["defaults"]["origin"] for q in body["imported"]] == ["CN", "KR"]
+    for i, quote in enumerate(doc["imported"]):
+        assert page.value(f"#landed-cost-{i}") == quote["landed_cost"]
+        assert page.value(f"#net-cost-{i}") == quote["net_cost"]        # the project's credit position
+    assert page.value("#landed-cost-domestic") == doc["domestic"]["delivered_cost"]
+    assert page.value("#net-cost-domestic") == doc["domestic"]["net_cost"]
+    drawn = page.data('#chart-compare [data-part="price"]', "quote", "value")
+    assert sorted(v for _q, v in drawn) == sorted([*(q["dutiable_value"] for q in doc["imported"]),
+                                                   doc["domestic"]["delivered_cost"]])
     assert_usable(page, "compare")
 
 
 def test_schedule_costs_by_shipment_match_the_api(page, server):
-    page_or_skip(server, "/schedule")
-    page.open("/schedule").fill(**SCHEDULE_FORM).submit("lines")
+    page_served(server, "/schedule")
+    page.open("/schedule").fill(**SCHEDULE_FORM).submit("origin")
     body, doc = posted_body(page, "/v1/schedule", server)
     assert [s["entry_date"] for s in body["shipments"]] == ["2026-01-15", "2026-10-01"]
     assert page_values(page) >= Counter(s["totals"]["landed_cost"] for s in doc["shipments"])
@@ -259,7 +268,7 @@ AUDIT_TOTALS = ("paid", "owed", "refundable", "contingent", "underpaid")
 def test_audit_upload_totals_match_the_api(page, server, tmp_path):
     from test_audit_files import OWN_FORM
 
-    page_or_skip(server, "/audit")
+    page_served(server, "/audit")
     entries = tmp_path / "entries.csv"
     entries.write_text(OWN_FORM, encoding="utf-8")
     page.open("/audit")
@@ -270,5 +279,7 @@ def test_audit_upload_totals_match_the_api(page, server, tmp_path):
     # underpaid 3,400.00 on that file; the page shows the API's figures for the body it posted.
     for name in AUDIT_TOTALS:
         assert page.value(f"#total-{name}") == doc["totals"][name], name
-    assert requests.get(page.attr("#download-csv", "href"), timeout=30).status_code == 200
+    # The download is the CLI's NAME.audit.csv inside the page (a data: link, no second request).
+    href = page.attr("#download-csv", "href")
+    assert href.startswith("data:text/csv") and page.attr("#download-csv", "download").endswith(".audit.csv")
     assert_usable(page, "audit")

@@ -119,13 +119,17 @@ def _timeline_svg(doc: dict) -> str:
     intervals, value = doc["intervals"], Decimal(doc["customs_value"])
     rates = [program_rates(i, value) for i in intervals]
     programs = sorted({p for r in rates for p in r})
-    chart = _chart(pygal.StackedBar, width=1000, height=520, x_label_rotation=35, truncate_label=-1,
+    chart = _chart(pygal.StackedBar, width=1000, height=460, x_label_rotation=50, truncate_label=-1,
                    title=f"Effective rate by program: {doc['hts']} from {doc['origin']}",
                    value_formatter=lambda v: f"{v * 100:.1f}%", y_labels_major_every=None)
-    chart.x_labels = change_labels(intervals)
+    # The axis names each step's first day; the measures that changed there are each bar's label (its
+    # tooltip and <desc>), and the table below the chart lists them in full.
+    changes = change_labels(intervals)
+    chart.x_labels = [i["from"] for i in intervals]
     tags = []
     for program in programs:
-        chart.add(program, [float(r[program]) if program in r else None for r in rates])
+        chart.add(program, [{"value": float(r[program]), "label": change} if program in r else None
+                            for r, change in zip(rates, changes)])
         tags.append([{"data-origin": doc["origin"], "data-from": i["from"], "data-to": i["to"],
                       "data-program": program, "data-rate": fraction(r[program])} if program in r else None
                      for i, r in zip(intervals, rates)])

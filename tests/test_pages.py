@@ -189,3 +189,13 @@ def test_a_bad_origin_on_the_timeline_is_a_400_next_to_the_field(web):
     assert r.status_code == 400
     page = Page(r.get_data(as_text=True))
     assert "ZZ" in page.text["error-origin"] and page.by_id("origin")[1]["value"] == "CN, ZZ"
+
+
+def test_timeline_sets_several_origins_side_by_side_on_one_chart(client):
+    html = client.get("/timeline?hts=8507.60.00.90&origin=CN&origin=KR&from=2025-01-01&to=2026-12-31"
+                      ).get_data(as_text=True)
+    # One stepped chart of the origins' total rates first (a series per origin), then one per origin.
+    assert html.count('class="origins" data-origins="CN KR"') == 1
+    assert html.index('data-origins="CN KR"') < html.index('data-origin="CN"')
+    single = client.get("/timeline?hts=8507.60.00.90&origin=CN&from=2025-01-01&to=2026-12-31").get_data(as_text=True)
+    assert 'class="origins"' not in single

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import date
 from decimal import Decimal
 from html import escape
 
@@ -137,12 +138,35 @@ def _timeline_svg(doc: dict) -> str:
 
 
 def timeline_chart(timeline_docs_by_origin: dict[str, dict]) -> str:
-    """The timelines (one per origin) as stepped, stacked bars of the effective rate by program."""
-    svgs = [_timeline_svg(doc) for doc in timeline_docs_by_origin.values() if doc.get("intervals")]
+    """The timelines: with several origins, first their total effective rates on one stepped chart (for a
+    sourcing decision), then one chart per origin of stepped, stacked bars of the effective rate by program."""
+    docs = [doc for doc in timeline_docs_by_origin.values() if doc.get("intervals")]
+    svgs = ([_origins_svg(docs)] if len(docs) > 1 else []) + [_timeline_svg(doc) for doc in docs]
     origins = ", ".join(timeline_docs_by_origin)
     caption = ("Effective rate by program over entry dates (each bar holds from its date to the next, exclusive; "
-               f"labels name the measures that changed): origin(s) {origins}.")
+               f"labels name the measures that changed): origin(s) {origins}."
+               + (" The first chart sets the origins' total effective rates side by side, a step at each change."
+                  if len(docs) > 1 else ""))
     return _figure("timeline", svgs, caption)
+
+
+def _origins_svg(docs: list[dict]) -> str:
+    """The total effective rate of each origin over entry dates on one chart, drawn as steps (each rate holds
+    from its interval's first day to the next interval's first day); the per-program charts and the table
+    below carry the figures."""
+    chart = _chart(pygal.DateLine, width=1000, height=420, x_label_rotation=35, show_dots=False, fill=False,
+                   title=f"Total effective rate by origin: {docs[0]['hts']}",
+                   value_formatter=lambda v: f"{v * 100:.1f}%", y_labels_major_every=None)
+    for doc in docs:
+        value = Decimal(doc["customs_value"])
+        points = []
+        for interval in doc["intervals"]:
+            total = sum(program_rates(interval, value).values(), Decimal(0))
+            start, end = date.fromisoformat(interval["from"]), date.fromisoformat(interval["to"])
+            points += [(start, float(total)), (end, float(total))]       # flat from the first day to the next
+        chart.add(doc["origin"], points)
+    return f'<div class="origins" data-origins="{escape(" ".join(d["origin"] for d in docs))}">' \
+        + chart.render(is_unicode=True) + "</div>"
 
 
 def cost_parts(totals: dict, price: str) -> list[tuple[str, str]]:

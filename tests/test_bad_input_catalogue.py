@@ -403,3 +403,32 @@ def test_an_oversize_upload_is_a_413(client):
     for path in ("/audit", "/compare", "/schedule"):
         r = client.post(path, data=b"x" * (MAX_BODY_BYTES + 1), content_type="multipart/form-data; boundary=b")
         assert r.status_code == 413, path
+
+
+# ---------------------------------------------------------------- issue 16: the GET pages (quote, timeline)
+
+PAGE_GET_CASES = ([("/quote", {**DUTY, field: value}) for field, value in BAD_VALUES if value != ""]
+                  + [("/quote", {**DUTY, "entry_date": value}) for value in DATE_VALUES if value]
+                  + [("/timeline", {"hts": DUTY["hts"], "origin": "CN", field: value})
+                     for field, value in BAD_VALUES if field in ("hts", "origin", "value") and value != ""]
+                  + [("/timeline", {"hts": DUTY["hts"], "origin": "CN", "from": value}) for value in DATE_VALUES if value]
+                  + [("/timeline", {"hts": DUTY["hts"], "origin": ",".join(["CN", "KR", "DE", "VN", "JP", "MX", "CA",
+                                                                           "FR", "IT"])})])
+
+
+@pytest.mark.parametrize("path, params", PAGE_GET_CASES, ids=[f"{p}-{i}" for i, (p, _) in enumerate(PAGE_GET_CASES)])
+def test_bad_page_get(client, path, params):
+    """A page answers bad input with a 4xx HTML page (the error next to its field), never a 500."""
+    r = client.get(url(path, **params))
+    assert 400 <= r.status_code < 500, (params, r.status_code, r.get_data(as_text=True)[:300])
+    page = r.get_data(as_text=True)
+    assert r.content_type.startswith("text/html") and 'role="alert"' in page, page[:300]
+
+
+@pytest.mark.parametrize("path, params", [("/quote", {**DUTY, "scenario": "s232_batteries_2027"}),
+                                          ("/timeline", {"hts": DUTY["hts"], "origin": "CN", "colour": "red"})])
+def test_a_page_warns_of_a_parameter_it_does_not_read(client, path, params):
+    """Like the API, a page never drops a parameter silently: it answers, with a warning naming it."""
+    r = client.get(url(path, **params))
+    name = [k for k in params if k in ("scenario", "colour")][0]
+    assert r.status_code == 200 and f"unknown parameter &#39;{name}&#39; ignored" in r.get_data(as_text=True)

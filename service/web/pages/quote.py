@@ -50,7 +50,9 @@ def quote_page():
     doc, errors, message, status, hint = None, {}, None, 200, None
     if any(name in query for name in MAIN_FIELDS):
         try:
-            doc = quote_query(t, filled(request.args, (*FIELDS, *known_facts(t))))
+            # Every parameter given goes to the API's reading: one it does not know is a warning there and
+            # here (never silently dropped), as on GET /v1/duty.
+            doc = quote_query(t, filled(request.args))
         except (InputError, NotCovered) as exc:
             errors, message, status, hint = refusal(exc)
     facts, contents = relevant_facts(t, query, doc)

@@ -6,7 +6,6 @@ from decimal import Decimal
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from service.engine.line_input import FIELDS, known_facts
 from service.model.errors import InputError, NotCovered
 from service.render.charts import change_labels, fraction, program_rates, timeline_chart
 from service.web.blueprints import tables
@@ -52,8 +51,7 @@ def rows(docs: dict[str, dict]) -> list[dict]:
 @bp.get("/timeline")
 def timeline_page():
     t = tables()
-    names = (*FIELDS, *known_facts(t), "from", "to")
-    query = filled(request.args, names)
+    query = filled(request.args)     # unknown parameters reach the API's reading: a warning, as on /v1/timeline
     origins = origins_of(query)
     docs, errors, message, status, hint = {}, {}, None, 200, None
     if "hts" in query or origins:

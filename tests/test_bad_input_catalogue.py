@@ -372,6 +372,11 @@ FORM_CASES = [
     ("/schedule", "pasted six columns", {**_SCHEDULE_FORM, "template": "", "lines": "a,b,c,d,e,f"}),
     ("/schedule", "empty form", {}),
     ("/schedule.csv", "no origin", {**_SCHEDULE_FORM, "origin": ""}),
+    # a pasted field over the csv module's field limit (131,072 characters) was a 500
+    ("/compare", "pasted huge field", {**_COMPARE_FORM, "template": "", "imported.0.lines": "x" * 140_000}),
+    ("/compare.csv", "pasted huge field", {**_COMPARE_FORM, "template": "", "imported.0.lines": "x" * 140_000}),
+    ("/schedule", "pasted huge field", {**_SCHEDULE_FORM, "template": "", "lines": "x" * 140_000}),
+    ("/schedule.csv", "pasted huge field", {**_SCHEDULE_FORM, "template": "", "lines": "x" * 140_000}),
 ]
 UPLOAD_CASES = [
     ("not a table", b"\x00\x01binary"),

@@ -199,3 +199,35 @@ def test_timeline_sets_several_origins_side_by_side_on_one_chart(client):
     assert html.index('data-origins="CN KR"') < html.index('data-origin="CN"')
     single = client.get("/timeline?hts=8507.60.00.90&origin=CN&from=2025-01-01&to=2026-12-31").get_data(as_text=True)
     assert 'class="origins"' not in single
+
+
+def test_timeline_program_rates_are_exact_at_any_value(client):
+    # At a value of 3 the duties round to the cent (0.03 + 0.11...); the full-value layers' rates are summed
+    # instead: MFN 3.4% and Section 301 7.5% on 2025-01-01, as the API's layers give them.
+    html = client.get("/timeline?hts=8507.60.00.90&origin=CN&from=2025-01-01&to=2025-02-01&value=3"
+                      ).get_data(as_text=True)
+    assert 'data-program="mfn" data-rate="0.034"' in html and 'data-program="section_301" data-rate="0.075"' in html
+    assert "3.333333" not in html
+
+
+def test_every_offered_select_value_is_accepted(client):
+    """A value the quote form offers in a select is one the API takes (no 400 for picking it)."""
+    import re
+    html = client.get("/quote?hts=8507.60.00.90&origin=CN&entry_date=2026-10-01&value=100000").get_data(as_text=True)
+    modes = re.findall(r'<option value="([^"]+)"', html[html.index('name="mode"'):].split("</select>")[0])
+    assert modes
+    for mode in modes:
+        r = client.get(f"/quote?hts=8507.60.00.90&origin=CN&entry_date=2026-10-01&value=100000&mode={mode}")
+        assert r.status_code == 200, mode
+
+
+def test_stale_tables_are_said_on_every_page(tables, monkeypatch):
+    from datetime import timedelta
+
+    from service.model import freshness
+    from service.web.app import create_app
+    monkeypatch.setattr(freshness, "today_utc", lambda: tables.as_of + timedelta(days=1))   # 1 day old, limit 0
+    stale = create_app(tables, {"MAX_TABLE_AGE_DAYS": 0}).test_client()
+    for path in ("/quote", "/timeline", "/compare", "/schedule", "/audit"):
+        html = stale.get(path).get_data(as_text=True)
+        assert 'id="tables-stale"' in html and "old (limit 0)" in html, path

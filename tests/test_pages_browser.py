@@ -130,14 +130,18 @@ def test_quote_page_is_usable_at_both_widths(quote_page):
 
 
 def program_rates(interval, customs_value):
-    """{program: its effective rate} of one timeline interval: the program's duty (its layers summed: two
-    Section 301 headings are one program) over the customs value.  A layer on a part of the value (AD/CVD on
-    the anode material inside cells, none declared here) adds its duty, not its rate: the chart draws the
-    line's effective rate, what the layer costs on this customs value."""
-    duty = {}
-    for x in interval["layers"]:
-        duty[x["program"]] = duty.get(x["program"], Decimal(0)) + Decimal(x["duty"])
-    return {program: amount / customs_value for program, amount in duty.items()}
+    """{program: its effective rate} of one timeline interval, from the API's layers: the program's layer rates
+    summed (two Section 301 headings are one program) when all are on the full value; else its duty over the
+    customs value to six places (AD/CVD on the anode material inside cells, none declared here, costs 0)."""
+    out = {}
+    for program in dict.fromkeys(x["program"] for x in interval["layers"]):
+        items = [x for x in interval["layers"] if x["program"] == program]
+        if all(x["value_base"] == "full_value" for x in items):
+            out[program] = sum((Decimal(x["rate"]) for x in items), Decimal(0))
+        else:
+            out[program] = (sum((Decimal(x["duty"]) for x in items), Decimal(0)) / customs_value
+                            ).quantize(Decimal("0.000001"))
+    return out
 
 
 def expected_steps(server):

@@ -40,6 +40,16 @@ _SERIES = re.compile(r'<g class="series serie-(\d+) [^"]*">')
 _RECT = re.compile(r"<rect ([^>]*class=\"rect reactive[^>]*)>")
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+_SERIE_ID = re.compile(r' id="activate-serie-\d+"')
+
+
+def _render(chart) -> str:
+    """The chart's SVG without the inline script pygal adds even with ``js=[]`` (the pages use no JavaScript)
+    and without its legend ids (the same on every chart: two charts on a page would repeat them)."""
+    return _SERIE_ID.sub("", _SCRIPT.sub("", chart.render(is_unicode=True)))
+
+
 def _chart(cls, **options):
     return cls(js=[], disable_xml_declaration=True, style=STYLE, explicit_size=False, legend_at_bottom=True,
                print_values=False, **options)
@@ -83,18 +93,27 @@ def layers_chart(quote_doc: dict) -> str:
         chart.add(f"{layer['program']} {layer.get('heading') or ''}".strip(), [float(Decimal(layer["duty"]))])
     tags = [[{"data-program": layer["program"], "data-heading": layer.get("heading") or "",
               "data-duty": layer["duty"]}] for layer in layers]
-    svg = _tag(chart.render(is_unicode=True), tags) if layers else ""
+    svg = _tag(_render(chart), tags) if layers else ""
     caption = (f"Total duty {quote_doc['total_duty']} USD on a customs value of {quote_doc['customs_value']} USD, "
                f"entry {quote_doc['entry_date']}: {len(layers)} layer(s).")
     return _figure("layers", [svg], caption)
 
 
 def program_rates(interval: dict, value: Decimal) -> dict[str, Decimal]:
-    """Each program's duty in ``interval`` as a fraction of ``value`` (sum of its layers)."""
-    duty: dict[str, Decimal] = {}
+    """Each program's effective rate in ``interval``: the sum of its layers' rates when every layer is on the
+    full value (exact, whatever the value), else its duty over ``value`` to six places, as the API rounds an
+    effective rate (a layer on a part of the value, e.g. AD/CVD on undeclared anode content, adds its duty)."""
+    layers: dict[str, list[dict]] = {}
     for layer in interval["layers"]:
-        duty[layer["program"]] = duty.get(layer["program"], Decimal("0")) + Decimal(layer["duty"])
-    return {program: amount / value for program, amount in duty.items()} if value else {}
+        layers.setdefault(layer["program"], []).append(layer)
+    out = {}
+    for program, items in layers.items():
+        if all(x.get("value_base") == "full_value" for x in items):
+            out[program] = sum((Decimal(x["rate"]) for x in items), Decimal(0))
+        elif value:
+            duty = sum((Decimal(x["duty"]) for x in items), Decimal(0))
+            out[program] = (duty / value).quantize(Decimal("0.000001"))
+    return out
 
 
 def fraction(d: Decimal) -> str:
@@ -134,7 +153,7 @@ def _timeline_svg(doc: dict) -> str:
         tags.append([{"data-origin": doc["origin"], "data-from": i["from"], "data-to": i["to"],
                       "data-program": program, "data-rate": fraction(r[program])} if program in r else None
                      for i, r in zip(intervals, rates)])
-    return _tag(chart.render(is_unicode=True), tags)
+    return _tag(_render(chart), tags)
 
 
 def timeline_chart(timeline_docs_by_origin: dict[str, dict]) -> str:
@@ -166,7 +185,7 @@ def _origins_svg(docs: list[dict]) -> str:
             points += [(start, float(total)), (end, float(total))]       # flat from the first day to the next
         chart.add(doc["origin"], points)
     return f'<div class="origins" data-origins="{escape(" ".join(d["origin"] for d in docs))}">' \
-        + chart.render(is_unicode=True) + "</div>"
+        + _render(chart) + "</div>"
 
 
 def cost_parts(totals: dict, price: str) -> list[tuple[str, str]]:
@@ -193,7 +212,7 @@ def _stacked(title: str, labels: list[str], columns: list[list[tuple[str, str]]]
         chart.add(part.replace("duty:", "duty "), shown)
         out_tags.append([{**tags[i], key: part, "data-value": v} if v is not None else None
                          for i, v in enumerate(values)])
-    return _tag(chart.render(is_unicode=True), out_tags) if parts else ""
+    return _tag(_render(chart), out_tags) if parts else ""
 
 
 def compare_chart(compare_doc: dict) -> str:

@@ -39,7 +39,10 @@ def chosen_template(t, form):
 
 def pasted_lines(text: str, field: str, origin: str) -> list[dict]:
     """The textarea's CSV rows as entry lines; an InputError on ``field`` naming the bad row."""
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except csv.Error as exc:       # a field over the csv module's limit, a NUL byte...
+        raise InputError.field(field, f"not readable as CSV lines ({exc}); {PASTED_HELP}") from None
     if rows and rows[0][0].strip().lower() == "hts":
         rows = rows[1:]
     if len(rows) > MAX_LINES:

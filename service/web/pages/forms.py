@@ -8,6 +8,8 @@ from flask import render_template
 from werkzeug.datastructures import MultiDict
 
 from service.model.errors import InputError, NotCovered
+from service.model.measures import MODES
+from service.web import freshness
 from service.web.blueprints import tables
 
 NAV = (("/quote", "Quote"), ("/timeline", "Timeline"), ("/compare", "Compare"), ("/schedule", "Schedule"),
@@ -50,7 +52,8 @@ def money(amount: str | None) -> str:
 def page(template: str, status: int = 200, **context):
     """A page rendered with the nav, the footer's tables stamp and the helpers every template uses."""
     t = tables()
-    stamp = {"version": t.version, "as_of": t.as_of.isoformat()}
-    html = render_template(f"pages/{template}", nav=NAV, tables_stamp=stamp, percent=percent, money=money,
+    fresh = freshness.current()
+    stamp = {"version": t.version, "as_of": t.as_of.isoformat(), "stale": fresh.warning}
+    html = render_template(f"pages/{template}", nav=NAV, tables_stamp=stamp, percent=percent, money=money, modes=MODES,
                            errors=context.pop("errors", {}), **context)
     return html, status, {"Content-Type": "text/html; charset=utf-8"}

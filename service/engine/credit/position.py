@@ -151,30 +151,24 @@ def _position(tables, project: Project, items: list[Item], landed: Decimal, ener
                     by_fact, tuple(assumptions), parts)
 
 
+# The assumption each project fact takes when it is not given (credit.rules.assumed_facts applies them).
+PROJECT_ASSUMPTIONS = (
+    ("prevailing_wage", "not given: the prevailing wage and apprenticeship requirements are taken as met (30% "
+                        "rate); the range shows the 6% rate"),
+    ("energy_community", "not given: the project is taken not to be in an energy community (no bonus)"),
+    ("taxpayer_foreign_entity", "not given: the taxpayer is taken not to be a specified foreign entity or "
+                                "foreign-influenced entity (26 U.S.C. 48E(d)(6))"),
+    ("capacity_mw", "not given: taken as 1 MW or more (under 1 MW the 30% rate applies without the wage "
+                    "requirements)"),
+    ("steel_iron_us", "not given: the project's structural steel and iron outside the listed lines (foundations, "
+                      "piles, rebar) is taken as US-produced, or absent (the domestic-content steel/iron test)"),
+    ("placed_in_service", "not given: taken as after 2024-12-31, so section 48E applies"),
+)
+
+
 def _project_assumptions(project: Project) -> list[dict]:
-    out = []
-    if project.prevailing_wage is None:
-        out.append({"fact": "project.prevailing_wage", "assumption": (
-            "not given: the prevailing wage and apprenticeship requirements are taken as met (30% rate); "
-            "the range shows the 6% rate")})
-    if project.energy_community is None:
-        out.append({"fact": "project.energy_community", "assumption": (
-            "not given: the project is taken not to be in an energy community (no bonus)")})
-    if project.taxpayer_foreign_entity is None:
-        out.append({"fact": "project.taxpayer_foreign_entity", "assumption": (
-            "not given: the taxpayer is taken not to be a specified foreign entity or foreign-influenced entity "
-            "(26 U.S.C. 48E(d)(6))")})
-    if project.capacity_mw is None:
-        out.append({"fact": "project.capacity_mw", "assumption": (
-            "not given: taken as 1 MW or more (under 1 MW the 30% rate applies without the wage requirements)")})
-    if project.steel_iron_us is None:
-        out.append({"fact": "project.steel_iron_us", "assumption": (
-            "not given: the project's structural steel and iron outside the listed lines (foundations, piles, "
-            "rebar) is taken as US-produced, or absent (the domestic-content steel/iron test)")})
-    if project.placed_in_service is None:
-        out.append({"fact": "project.placed_in_service", "assumption": (
-            "not given: taken as after 2024-12-31, so section 48E applies")})
-    return out
+    return [{"fact": f"project.{name}", "assumption": text} for name, text in PROJECT_ASSUMPTIONS
+            if getattr(project, name) is None]
 
 
 def entry_credit(tables, project: Project | None, result: LandedCost) -> OrderedDict | None:

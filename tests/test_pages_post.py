@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from test_pages import Page
+from test_audit_files import OWN_FORM
 
 TEMPLATE = "li_ion_cell_order"
 COMPARE = {"template": TEMPLATE, "entry_date": "2026-10-01", "domestic.delivered_price": "500000",
@@ -23,15 +24,7 @@ PROJECT = {"project.construction_start": "2026-01-15", "project.prevailing_wage"
 SCHEDULE = {"template": TEMPLATE, "origin": "CN", "fill.cells.unit_price": "45",
             "shipments.0.entry_date": "2026-10-01", "shipments.2.entry_date": "2026-01-10",
             "shipments.2.name": "early"}
-AUDIT_FILE = """\
-entry_number,line_number,hts,origin,entry_date,value,liquidation_date,deposit_date,heading,paid
-ABC12345678,1,8507.60.00.20,CN,2025-06-10,100000,2026-04-24,2025-06-20,9903.88.15,7500.00
-ABC12345678,1,,,,,,,9903.01.24,20000
-ABC12345678,1,,,,,,,9903.01.25,10000
-ABC12345678,1,,,,,,,8507.60.00.20,3400
-XYZ00000001,1,9999.99.99,CN,2025-06-10,100,,,9903.01.24,5
-ABC12345679,2,8507.60.00.90,KR,2026-03-10,100000,2027-01-22,,9903.03.01,10000
-"""
+AUDIT_FILE = OWN_FORM        # the file test_audit_files prices by hand
 AUDIT_DATES = {"audit_date": "2026-06-01", "interest_to": "2026-07-01"}
 
 

@@ -19,6 +19,8 @@ import re
 
 from service.engine.entry import MAX_LINES
 from service.model.errors import InputError
+from service.web.formats import respond
+from service.web.pages.forms import page
 
 PASTED = ("hts", "origin", "quantity", "unit_price", "energy_kwh_per_unit")
 PASTED_HELP = "one line per row: hts,origin,quantity,unit_price[,energy_kwh_per_unit] (a header row is skipped)"
@@ -114,3 +116,13 @@ def pretty(body: dict) -> str:
 def data_url(data: bytes, media: str = "text/csv") -> str:
     """A ``data:`` URL of ``data`` (the CSV link works without JavaScript and without a second request)."""
     return f"data:{media};charset=utf-8;base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def bill_page(html: str, title: str, resource: str, rows, chart, t, form, doc=None, body=None, errors=None,
+              message=None, status: int = 200, hint=None, **context):
+    """A bill page (compare, schedule): the form refilled, and with an answer its chart, the JSON body the
+    engine was given and the engine's CSV (as the API's ``respond`` writes it) as a download."""
+    csv_bytes = respond("csv", resource, doc, rows).get_data() if doc else b""
+    return page(html, status, title=title, form=form, templates=t.templates, bill_template=chosen_template(t, form),
+                doc=doc, errors=errors or {}, message=message, hint=hint, chart=chart(doc) if doc else "",
+                api_body=pretty(body) if body else "", csv_url=data_url(csv_bytes) if doc else "", **context)

@@ -19,8 +19,8 @@ from service.render.charts import compare_chart
 from service.web.blueprints import tables
 from service.web.formats import respond
 from service.web.pages import bp
-from service.web.pages.bills import FormError, bill, chosen_template, data_url, form_field, merge, pretty, renumber
-from service.web.pages.forms import page, refusal
+from service.web.pages.bills import FormError, bill, bill_page, chosen_template, form_field, merge, renumber
+from service.web.pages.forms import refusal
 
 QUOTES = 3
 SHARED_FIELDS = ("entry_date", "template")     # the form gives them once; the engine names them per quote
@@ -91,12 +91,9 @@ def _answer(t, form):
         return None, None, errors, message, status, hint
 
 
-def _render(t, form, doc=None, body=None, errors=None, message=None, status=200, hint=None):
-    csv = respond("csv", "compare", doc, spreadsheet.compare_rows).get_data() if doc else b""
-    return page("compare.html", status, title="Domestic vs imported", form=form, templates=t.templates,
-                bill_template=chosen_template(t, form), quotes=range(QUOTES), doc=doc, errors=errors or {},
-                message=message, hint=hint, chart=compare_chart(doc) if doc else "",
-                api_body=pretty(body) if body else "", csv_url=data_url(csv) if doc else "")
+def _render(t, form, *answer):
+    return bill_page("compare.html", "Domestic vs imported", "compare", spreadsheet.compare_rows, compare_chart, t,
+                     form, *answer, quotes=range(QUOTES))
 
 
 @bp.get("/compare")

@@ -18,8 +18,8 @@ from service.render.charts import schedule_chart
 from service.web.blueprints import tables
 from service.web.formats import respond
 from service.web.pages import bp
-from service.web.pages.bills import FormError, bill, chosen_template, data_url, form_field, merge, pretty, renumber
-from service.web.pages.forms import page, refusal
+from service.web.pages.bills import FormError, bill, bill_page, chosen_template, form_field, merge, renumber
+from service.web.pages.forms import refusal
 
 SHIPMENTS = 6
 
@@ -71,12 +71,9 @@ def _answer(t, form):
         return (None, None, *page_errors(exc, chosen_template(t, form), indexes))
 
 
-def _render(t, form, doc=None, body=None, errors=None, message=None, status=200, hint=None):
-    csv = respond("csv", "schedule", doc, spreadsheet.schedule_rows).get_data() if doc else b""
-    return page("schedule.html", status, title="Delivery schedule", form=form, templates=t.templates,
-                bill_template=chosen_template(t, form), shipments=range(SHIPMENTS), doc=doc, errors=errors or {},
-                message=message, hint=hint, chart=schedule_chart(doc) if doc else "",
-                api_body=pretty(body) if body else "", csv_url=data_url(csv) if doc else "")
+def _render(t, form, *answer):
+    return bill_page("schedule.html", "Delivery schedule", "schedule", spreadsheet.schedule_rows, schedule_chart, t,
+                     form, *answer, shipments=range(SHIPMENTS))
 
 
 @bp.get("/schedule")

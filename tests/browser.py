@@ -119,18 +119,20 @@ class Page:
 
     def submit(self, field: str = "hts") -> "Page":
         """Press the submit button of the form holding ``field`` and wait for the answer page to load."""
-        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         form = self.one(f'[name="{field}"]').find_element("xpath", "ancestor::form")
         # The form's own submit button: a named button (e.g. "show these goods' fields") redraws the form.
         buttons = form.find_elements("css selector", "button[type=submit]:not([name]),input[type=submit]:not([name])")
         assert buttons, "the form has no submit button"
-        old = self.one("html")
+        # The old document is marked; the answer is loaded when a document without the mark is complete.
+        # (Waiting for the old <html> element to go stale asks Chromium about a node mid-navigation, which it
+        # sometimes answers with an inspector error instead of "stale": a flaky wait.)
+        self.driver.execute_script("window.__before_submit = true;")
         buttons[0].click()
-        WebDriverWait(self.driver, LOAD_SECONDS).until(ec.staleness_of(old))
-        WebDriverWait(self.driver, LOAD_SECONDS).until(
-            lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, LOAD_SECONDS, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script("return !window.__before_submit && document.readyState === 'complete'"))
         return self
 
     # --------------------------------------------------------------- reading

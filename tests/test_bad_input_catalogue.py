@@ -12,7 +12,7 @@ import pytest
 from conftest import DUTY, url
 
 from service.web.app import MAX_BODY_BYTES
-from service.web.schemas import MAX_BATCH_LINES
+from service.operations.schemas import MAX_BATCH_LINES
 
 LONG = "x" * 10_000
 FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from conftest import DUTY, url
 
 from service.web.app import MAX_BODY_BYTES, create_app
-from service.web.schemas import MAX_BATCH_LINES
+from service.operations.schemas import MAX_BATCH_LINES
 
 ENVELOPE = {"code", "status", "message", "errors", "tables_version"}
 

@@ -23,6 +23,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from service.model.errors import InputError, NotCovered
+from service.operations import errors as operations
 from service.render import spreadsheet
 from service.web.freshness import stamp
 from service.web.tabular import requested_tabular_format, split_suffix, tabular
@@ -44,11 +45,8 @@ class ApiError(Exception):
 
 
 def envelope(status: int, code: str, message: str, errors: dict | None = None, **extra) -> tuple[dict, int]:
-    """The error document and its status; ``extra`` fields (e.g. ``hint``) go after ``errors``."""
-    doc = {"code": code, "status": status, "message": message, "errors": errors or {}}
-    doc.update(extra)
-    doc["tables_version"] = current_app.config["TABLES"].version
-    return doc, status
+    """The error document (``service.operations.errors``) and its status."""
+    return operations.envelope(current_app.config["TABLES"].version, status, code, message, errors, **extra), status
 
 
 def errors_mode() -> str:
@@ -86,12 +84,10 @@ def register_error_handlers(app: Flask) -> None:
     """Answer every error class, expected or not, with the envelope."""
 
     @app.errorhandler(InputError)
-    def _input(exc: InputError):
-        return answer(*envelope(400, "invalid_input", exc.message, exc.errors))
-
     @app.errorhandler(NotCovered)
-    def _not_covered(exc: NotCovered):
-        return answer(*envelope(404, "not_covered", exc.message, {exc.field: [exc.message]}, hint=exc.hint))
+    def _refused(exc: InputError | NotCovered):
+        doc = operations.refusal(app.config["TABLES"].version, exc)
+        return answer(doc, doc["status"])
 
     @app.errorhandler(ApiError)
     def _api(exc: ApiError):

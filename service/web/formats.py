@@ -18,7 +18,7 @@ from service.model.errors import InputError
 from service.render import spreadsheet
 from service.web.errors import ApiError
 from service.web.freshness import stamp
-from service.web.schemas import FormatQuery, validated
+from service.operations.schemas import FormatQuery, validated
 from service.web.tabular import split_suffix, tabular  # noqa: F401 (callers import these from here)
 
 EXT = "<any(json,csv,tsv,html,iqy):ext>"  # route converter for a format suffix

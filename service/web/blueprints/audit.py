@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from service.engine.audit.run import audit
+from service.operations.audit import audit
+from service.operations.schemas import MAX_AUDIT_LINES
 from service.render.audit_rows import audit_rows
 from service.web.blueprints import tables
 from service.web.formats import EXT, post_format, respond
 from service.web.jsonio import read_lines_body
-from service.web.schemas import MAX_AUDIT_LINES, AuditBody, validated
 
 bp = Blueprint("audit", __name__)
 
@@ -17,6 +17,5 @@ bp = Blueprint("audit", __name__)
 @bp.post(f"/v1/audit.{EXT}")
 def audit_view(ext=None):
     fmt = post_format(ext)
-    body = read_lines_body(MAX_AUDIT_LINES, "an audit")
-    doc = audit(tables(), validated(AuditBody, body))
+    doc = audit(tables(), read_lines_body(MAX_AUDIT_LINES, "an audit"))
     return respond(fmt, "audit", doc, audit_rows, title="Audit of entries")

@@ -14,7 +14,7 @@ from service.render import spreadsheet
 from service.web import freshness
 from service.web.blueprints import tables
 from service.web.formats import EXT, chosen_format, respond
-from service.web.schemas import FormatQuery, validated
+from service.operations.schemas import FormatQuery, validated
 
 bp = Blueprint("meta", __name__)
 

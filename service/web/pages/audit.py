@@ -26,7 +26,7 @@ from service.web.freshness import stamp_rows
 from service.web.pages import bp
 from service.web.pages.bills import data_url, pretty
 from service.web.pages.forms import page, refusal
-from service.web.schemas import MAX_AUDIT_LINES
+from service.operations.schemas import MAX_AUDIT_LINES
 
 SETTINGS = ("audit_date", "interest_to", "importer_type")
 TOTALS = ("paid", "owed", "refundable", "interest", "closed", "contested", "contingent", "underpaid", "unmatched")

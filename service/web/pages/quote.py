@@ -9,7 +9,7 @@ from service.engine.line_input import CONTENT_FIELDS, FIELDS, known_facts
 from service.model.errors import InputError, NotCovered
 from service.render.charts import layers_chart
 from service.web.blueprints import tables
-from service.web.blueprints.duty import quote_query
+from service.operations.duty import quote_query
 from service.web.pages import bp
 from service.web.pages.forms import filled, page, query_string, refusal
 

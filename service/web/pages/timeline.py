@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from service.model.errors import InputError, NotCovered
 from service.render.charts import change_labels, fraction, program_rates, timeline_chart
 from service.web.blueprints import tables
-from service.web.blueprints.duty import timeline_query
+from service.operations.duty import timeline_query
 from service.web.pages import bp
 from service.web.pages.forms import filled, page, query_string, refusal
 from service.web.pages.quote import covered_lines

@@ -90,7 +90,7 @@ class BatchBody(_Schema):
                         validate=validate.Length(min=1, error="must hold at least one line"),
                         error_messages={"invalid": "must be a list of lines", "required": "missing required field",
                                         "null": "must be a list of lines"})
-    scenario = fields.Raw(allow_none=True)   # a shipped scenario's name or a scenario object (service.web.scenarios)
+    scenario = fields.Raw(allow_none=True)   # a shipped scenario's name or a scenario object (service.operations.scenarios)
 
 
 _INSTANCES: dict[type, Schema] = {}

@@ -4,26 +4,23 @@ tabular forms, which would show hypothetical figures as if they were the tables'
 ``project`` (its credit position has no column in the landed-cost sheet)."""
 from __future__ import annotations
 
-from flask import request
-
 from service.model.errors import InputError
 from service.engine.credit.inputs import parse_project
 from service.engine.scenario.apply import scenario_of
 
 
-def scenario_param(tables, fmt: str):
+def scenario_param(tables, name: str | None, fmt: str = "json"):
     """``scenario=NAME`` of a GET (shipped scenarios only), or None."""
-    name = request.args.get("scenario")
     return _json_only(scenario_of(tables, name) if name else None, fmt)
 
 
-def scenario_body(tables, data, fmt: str):
+def scenario_body(tables, data, fmt: str = "json"):
     """The ``scenario`` of a JSON body, taken out of it (the engine's parsers refuse unknown fields), or None."""
     value = data.pop("scenario", None) if isinstance(data, dict) else None
     return _json_only(scenario_of(tables, value), fmt)
 
 
-def project_body(data: dict, fmt: str):
+def project_body(data: dict, fmt: str = "json"):
     """The landed cost's ``project`` (its credit position), or None; JSON only: the landed-cost sheet has a row
     per line and no credit column (POST /v1/compare.csv shows the credit beside each quote)."""
     project = parse_project(data.get("project"))

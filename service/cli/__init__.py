@@ -1,4 +1,4 @@
-"""Command line: ``tariff-stack quote``, ``check``, ``price``, ``audit``, ``hts`` and ``serve``.
+"""Command line: ``tariff-stack quote``, ``check``, ``price``, ``audit``, ``hts``, ``serve`` and ``mcp``.
 
 ``TARIFF_TABLES_DIR`` points every command at another tables directory.
 ``TARIFF_STACK_MAX_TABLE_AGE_DAYS`` (default 30): tables older than this many
@@ -22,6 +22,7 @@ from service.cli.common import input_error, table_error
 from service.cli.pricing import (check_args, check_command, hts_args, hts_command, price_args, price_command,
                                  quote_args, quote_command)
 from service.cli.releases import diff_args, diff_command, sync_args, sync_command
+from service.cli.mcp import mcp_args, mcp_command
 from service.cli.serve import serve_args, serve_command
 
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_args(sub)
     hts_args(sub)
     serve_args(sub)
+    mcp_args(sub)
     sync_args(sub)
     diff_args(sub)
     return parser
@@ -61,6 +63,8 @@ def main(argv=None) -> int:
             return hts_command(tables, args)
         if args.command == "serve":
             return serve_command(tables, args)
+        if args.command == "mcp":
+            return mcp_command(tables, args)
         if args.command == "check":
             return check_command(tables, args, loaded)
         return quote_command(tables, args)

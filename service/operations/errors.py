@@ -24,3 +24,11 @@ def refusal(version: str, exc: InputError | NotCovered) -> dict:
     if isinstance(exc, NotCovered):
         return envelope(version, 404, "not_covered", exc.message, {exc.field: [exc.message]}, hint=exc.hint)
     return envelope(version, 400, "invalid_input", exc.message, exc.errors)
+
+
+def lines_over_limit(body, limit: int, what: str) -> tuple[str, dict] | None:
+    """The message and field errors of a body holding more than ``limit`` ``lines`` (a 413), or None."""
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if isinstance(lines, list) and len(lines) > limit:
+        return f"{what} may hold at most {limit} lines; got {len(lines)}", {"lines": [f"at most {limit} lines"]}
+    return None

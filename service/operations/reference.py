@@ -42,9 +42,9 @@ def measure(t, measure_id: str) -> dict:
 
 
 def hts_lines(t, args: dict) -> dict:
-    """``GET /v1/hts``: the covered lines, optionally under a code ``prefix``."""
+    """``GET /v1/hts``: the covered lines, optionally under a code ``prefix`` and holding ``words``."""
     prefix = _parse("prefix", hts.normalize, args["prefix"]) if args.get("prefix") else None
-    found = [hts_doc(line) for line in find_hts(t, prefix)]
+    found = [hts_doc(line) for line in find_hts(t, prefix, args.get("words"))]
     return {"tables_version": t.version, "count": len(found), "lines": found}
 
 

@@ -24,6 +24,7 @@ from service.render.spreadsheet import FORMATS
 
 MAX_TEXT = 200
 MAX_BATCH_LINES = 10_000
+MAX_BODY_BYTES = 8 * 1024 * 1024   # a request body (the API) or a tool call's message (the MCP server over HTTP)
 
 
 TEXT_ERRORS = {"invalid": "must be text", "required": "missing required field", "null": "must not be null"}
@@ -78,6 +79,7 @@ class HtsListQuery(FormatQuery):
         unknown = EXCLUDE
 
     prefix = _text()
+    words = _text()
 
 
 class BatchBody(_Schema):

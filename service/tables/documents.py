@@ -106,10 +106,14 @@ def hts_doc(line) -> dict:
     )
 
 
-def find_hts(tables, prefix: str | None = None) -> list:
+def find_hts(tables, prefix: str | None = None, words: str | None = None) -> list:
+    """The covered lines in code order: under ``prefix`` (digits), holding every one of ``words`` in the
+    description or note (case-insensitive; ``lithium battery`` finds "Lithium-ion ... batteries")."""
     lines = sorted(tables.lines.values(), key=lambda line: line.digits)
     if prefix:
         lines = [line for line in lines if line.digits.startswith(prefix)]
+    for word in (words or "").lower().split():
+        lines = [line for line in lines if word in f"{line.description} {line.note or ''}".lower()]
     return lines
 
 

@@ -40,6 +40,7 @@ from werkzeug.routing import RequestRedirect
 
 from service.model.errors import InputError
 from service.model.freshness import MAX_AGE_ENV
+from service.operations.schemas import MAX_BODY_BYTES
 from service.tables.load import Tables, load_tables
 from service.web import freshness
 from service.web.blueprints import audit, duty, landed, meta, reference
@@ -47,7 +48,6 @@ from service.web.errors import ERROR_STATUS_HEADER, errors_mode, register_error_
 from service.web.jsonio import JSONProvider
 from service.web.pages import bp as pages_bp
 
-MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Tables-Version"
 GET_MAX_AGE = 300  # seconds a successful GET may be cached
 NO_STORE_PATHS = ("/healthz",)

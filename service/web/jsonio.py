@@ -16,6 +16,7 @@ import orjson
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 
+from service.operations.errors import lines_over_limit
 from service.web.errors import ApiError
 
 
@@ -97,10 +98,9 @@ def read_json() -> dict:
 def read_lines_body(limit: int, what: str) -> dict:
     """``read_json`` for a body of ``lines`` (a batch, an audit): more than ``limit`` lines is a 413 naming them."""
     body = read_json()
-    lines = body.get("lines")
-    if isinstance(lines, list) and len(lines) > limit:
-        raise ApiError(413, "too_large", f"{what} may hold at most {limit} lines; got {len(lines)}",
-                       {"lines": [f"at most {limit} lines"]})
+    over = lines_over_limit(body, limit, what)
+    if over:
+        raise ApiError(413, "too_large", *over)
     return body
 
 

@@ -2,7 +2,7 @@
 
 The document is stamped as the API stamps it (``as_of``, ``age_days``, the staleness warning) and written as
 the API writes it (field order kept, ``Decimal`` as a plain decimal string), both as ``structuredContent`` and
-as the JSON text.
+as the JSON text; a refusal's envelope as the JSON text of a tool error.
 """
 from __future__ import annotations
 
@@ -43,9 +43,14 @@ def stamp(tables, doc: dict, warn: bool = True) -> dict:
 
 
 def tool_result(doc: dict, error: bool = False) -> types.CallToolResult:
+    """A document as ``structuredContent`` and as its JSON text; a refusal as the text only, since
+    ``structuredContent`` must match the tool's output schema (the answer's), and clients check it even on an
+    error (the TypeScript SDK's does)."""
     text = dumps(doc)
-    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=json.loads(text),
-                                is_error=error)
+    content = [types.TextContent(text=text)]
+    if error:
+        return types.CallToolResult(content=content, is_error=True)
+    return types.CallToolResult(content=content, structured_content=json.loads(text))
 
 
 def dumps(doc) -> str:

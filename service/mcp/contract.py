@@ -133,14 +133,22 @@ def _refs(node) -> set[str]:
 
 
 def _json_schema(node):
-    """An OpenAPI 3.1 schema as plain JSON Schema: refs to ``$defs``, ``example`` to ``examples``."""
+    """An OpenAPI 3.1 schema as plain JSON Schema: refs to ``$defs``, ``example`` to ``examples``, and a list of
+    types (``[string, number]``) as ``anyOf`` branches of one type each, the same set of values in the form every
+    MCP host can map onto its model's function schema (the MCP Inspector's portability check asks for it)."""
     if isinstance(node, list):
         return [_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith(COMPONENT_REF):
+        if key == "type" and isinstance(value, list):
+            branches = [{"type": name} for name in value]
+            if "anyOf" in node:
+                out.setdefault("allOf", []).append({"anyOf": branches})
+            else:
+                out["anyOf"] = branches
+        elif key == "$ref" and isinstance(value, str) and value.startswith(COMPONENT_REF):
             out[key] = "#/$defs/" + value[len(COMPONENT_REF):]
         elif key == "example":
             out.setdefault("examples", [value])

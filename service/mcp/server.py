@@ -6,7 +6,7 @@ Built on the official SDK's low-level ``Server`` (``mcp`` 2.x): the tools' schem
 A tool's answer is the API's JSON document for the same request, stamped as the API stamps it (``as_of``,
 ``age_days``, a warning when the tables are older than ``TARIFF_STACK_MAX_TABLE_AGE_DAYS``): as
 ``structuredContent`` and as the JSON text, money as decimal strings.  A refusal is a tool error
-(``isError``) holding the API's error envelope: the 400's field messages, the 404's hint, the 413 of a batch
+(``isError``) whose text is the API's error envelope: the 400's field messages, the 404's hint, the 413 of a batch
 over its limit.  An unexpected failure is logged (to stderr) and answered with the 500 envelope, never with
 its internals.  The operations run one at a time in a worker thread, so the event loop keeps serving.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import request
 
-from service.engine.compare import compare
+from service.operations.bills import compare
 from service.model.errors import InputError, NotCovered
 from service.render import spreadsheet
 from service.render.charts import compare_chart
@@ -85,7 +85,7 @@ def _answer(t, form):
         body, indexes = compare_body(t, form)
         if not body["imported"]:
             raise InputError.field("imported.0.origin", "give at least one imported quote (its origin and prices)")
-        return compare(t, body), body, {}, None, 200, None
+        return compare(t, body, "html"), body, {}, None, 200, None
     except (InputError, NotCovered) as exc:
         errors, message, status, hint = page_errors(exc, template, indexes)
         return None, None, errors, message, status, hint
@@ -113,5 +113,5 @@ def compare_page():
 def compare_csv():
     t = tables()
     body, _ = compare_body(t, request.form)      # a refusal is the API's error envelope (JSON)
-    doc = compare(t, body)
+    doc = compare(t, body, "csv")
     return respond("csv", "compare", doc, spreadsheet.compare_rows, title="Domestic vs imported")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import request
 
-from service.engine.schedule import schedule
+from service.operations.bills import schedule
 from service.model.errors import InputError, NotCovered
 from service.render import spreadsheet
 from service.render.charts import schedule_chart
@@ -66,7 +66,7 @@ def _answer(t, form):
     indexes: list[int] = []
     try:
         body, indexes = schedule_body(t, form)
-        return schedule(t, body), body, {}, None, 200, None
+        return schedule(t, body, "html"), body, {}, None, 200, None
     except (InputError, NotCovered) as exc:
         return (None, None, *page_errors(exc, chosen_template(t, form), indexes))
 
@@ -93,4 +93,4 @@ def schedule_page():
 def schedule_csv():
     t = tables()
     body, _ = schedule_body(t, request.form)    # a refusal is the API's error envelope (JSON)
-    return respond("csv", "schedule", schedule(t, body), spreadsheet.schedule_rows, title="Schedule")
+    return respond("csv", "schedule", schedule(t, body, "csv"), spreadsheet.schedule_rows, title="Schedule")

@@ -9,6 +9,7 @@ Both sides run on the same day: the API test app takes the real clock (``CLOCK``
 and the staleness limit is set far out on both, so ``as_of``/``age_days`` agree (the staleness warning is
 checked in-process, ``test_mcp_units.py``).
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -94,6 +95,8 @@ CASES = [
 # parameter is text (an assistant's habit) is the text the URL would carry.
 LENIENT = [
     ("quote_duty", {**QUOTE, "value": 100000.55}, ("GET", "/v1/duty", {**QUOTE, "value": "100000.55"})),
+    ("quote_duty", {**QUOTE, "value": 12345678.123456789},
+     ("GET", "/v1/duty", {**QUOTE, "value": "12345678.123456789"})),   # 17 digits a float carries exactly
     ("duty_timeline", {**QUOTE, "value": 2500, "vehicle_part": True},
      ("GET", "/v1/timeline", {**QUOTE, "value": "2500", "vehicle_part": "true"})),
 ]
@@ -119,9 +122,6 @@ ERRORS = [
     ("audit_entries", {"lines": [{"hts": "8507.60.00.20"}]},
      ("POST", "/v1/audit", {"lines": [{"hts": "8507.60.00.20"}]}), "lines.0.origin"),
     ("compare_quotes", {"imported": []}, ("POST", "/v1/compare", {"imported": []}), "imported"),
-    # a number a binary float cannot carry exactly: refused with the remedy (the API reads the same text exactly)
-    ("landed_cost", {"entry_date": "2026-03-10", "lines": [{**CELLS, "unit_price": 12345678.123456789}]}, None,
-     "lines.0.unit_price"),
 ]
 
 
@@ -167,13 +167,9 @@ async def exercise(client: Client, api) -> int:
         result = await client.call_tool(name, arguments)
         error = json.loads(result.content[0].text)
         assert result.is_error and result.structured_content is None, (name, error)   # the envelope is the text
-        if request is None:
-            assert error["status"] == 400, error
-            assert "send it as a string" in error["errors"][field][0]
-        else:
-            status, expected = api_json(api, request)
-            assert error == expected, name
-            assert field in expected["errors"] and expected["status"] == status in (400, 404), (name, expected)
+        status, expected = api_json(api, request)
+        assert error == expected, name
+        assert field in expected["errors"] and expected["status"] == status in (400, 404), (name, expected)
         checked += 1
     return checked
 
@@ -192,14 +188,13 @@ def test_every_tool_over_stdio_answers_the_apis_json(api):
     assert _stdio("legacy", api) == CALLS
 
 
-@pytest.fixture(scope="module")
-def http_server(tmp_path_factory):
-    """``tariff-stack mcp --http`` on a free loopback port; its base URL."""
+@contextlib.contextmanager
+def mcp_http(log_path, *options):
+    """``tariff-stack mcp --http`` on a free loopback port with ``options``; its base URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("mcp") / "mcp.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([tariff_stack_executable(), "mcp", "--http", "--port", str(port)], env=_env(),
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([tariff_stack_executable(), "mcp", "--http", "--port", str(port), *options],
+                                env=_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -215,6 +210,12 @@ def http_server(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def http_server(tmp_path_factory):
+    with mcp_http(tmp_path_factory.mktemp("mcp") / "mcp.log") as base:
+        yield base
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -257,3 +258,74 @@ def test_stdio_writes_nothing_but_protocol_on_stdout(tmp_path):
     answer = json.loads(lines[0])
     assert answer["id"] == 1 and answer["result"]["serverInfo"]["name"] == "tariff-stack"
     assert answer["result"]["capabilities"]["tools"] is not None and "resources" in answer["result"]["capabilities"]
+
+
+# A raw message, as an assistant writes it: an amount with more digits than a binary float holds.  The SDK alone
+# would decode it as 7500.0 and the audit would pass; read exactly, it is the API's refusal (a fraction of a cent).
+LOSSY_AUDIT = ('{"audit_date": "2026-06-01", "lines": [{"entry_number": "ABC12345678", "line_number": 1, '
+               '"hts": "8507.60.00.20", "origin": "CN", "entry_date": "2025-06-10", "deposit_date": "2025-06-20", '
+               '"value": "100000", "paid": [{"heading": "9903.88.15", "amount": 7500.0000000000000001}]}]}')
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+
+
+def _lossy_call(request_id: int) -> str:
+    return ('{"jsonrpc": "2.0", "id": %d, "method": "tools/call", '
+            '"params": {"name": "audit_entries", "arguments": %s}}' % (request_id, LOSSY_AUDIT))
+
+
+def _api_refusal(api) -> dict:
+    response = api.post("/v1/audit", data=LOSSY_AUDIT, content_type="application/json")
+    assert response.status_code == 400
+    return response.get_json()
+
+
+def test_stdio_reads_a_number_exactly_as_the_api_does(api):
+    lines = [json.dumps(INIT), json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}), _lossy_call(2)]
+    proc = subprocess.Popen([tariff_stack_executable(), "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=_env())
+    try:
+        proc.stdin.write("\n".join(lines) + "\n")
+        proc.stdin.flush()
+        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]   # initialize, then the call
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    result = answers[1]["result"]
+    error = json.loads(result["content"][0]["text"])
+    assert result["isError"] and "fraction of a cent" in error["errors"]["lines.0.paid.0.amount"][0]
+    assert error == _api_refusal(api)
+
+
+def test_http_reads_a_number_exactly_and_serves_post_only(http_server, api):
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2025-11-25"}
+    answer = requests.post(http_server + "/mcp", data=_lossy_call(7), headers=headers, timeout=30).json()
+    assert answer["id"] == 7 and answer["result"]["isError"]
+    assert json.loads(answer["result"]["content"][0]["text"]) == _api_refusal(api)
+    for method in ("GET", "DELETE"):   # stateless: no event stream to open, no session to end
+        response = requests.request(method, http_server + "/mcp", timeout=10, headers={"Accept": "text/event-stream"})
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
+
+
+def test_allowed_hosts_are_answered_with_any_port_or_none(tmp_path):
+    init = {"json": INIT, "timeout": 10, "headers": {"Accept": "application/json, text/event-stream"}}
+    with mcp_http(tmp_path / "mcp.log", "--allowed-host", "tariffs.example.com",
+                  "--allowed-host", "api.example.com:8443") as base:
+        def status(host=None, origin=None):
+            headers = {**init["headers"], **({"Host": host} if host else {}), **({"Origin": origin} if origin else {})}
+            return requests.post(base + "/mcp", json=INIT, headers=headers, timeout=10).status_code
+
+        assert [status(h) for h in ("tariffs.example.com", "tariffs.example.com:443", "api.example.com:8443",
+                                    "127.0.0.1", "localhost:8765")] == [200] * 5
+        assert [status(h) for h in ("api.example.com", "evil.example.com", "tariffs.example.com.evil.com")] \
+            == [421] * 3
+        assert status("tariffs.example.com", "https://tariffs.example.com") == 200
+        assert status("tariffs.example.com", "https://evil.example.com") == 403
+
+
+def test_an_allowed_host_that_is_not_a_host_name_stops_the_command():
+    run = subprocess.run([tariff_stack_executable(), "mcp", "--http", "--allowed-host", "https://tariffs.example.com"],
+                         capture_output=True, text=True, timeout=60, env=_env())
+    assert run.returncode == 2 and "is not a host name" in run.stderr

@@ -11,9 +11,9 @@ import yaml
 from mcp import Client, MCPError
 
 from conftest import CONTRACT, DUTY, url
-from service.mcp import arguments
+from service.mcp import arguments, wire
 from service.mcp.contract import contract, input_schema, operation
-from service.mcp.server import build
+from service.mcp.server import allowed, build
 from service.mcp.tools import BY_NAME, TOOLS
 from service.model.errors import InputError
 from service.operations.schemas import MAX_BATCH_LINES, HtsListQuery, LineQuery, MeasuresQuery, TimelineQuery
@@ -112,27 +112,49 @@ def test_the_contract_has_no_key_lost_to_a_yaml_slip():
 # ------------------------------------------------------------------ numbers
 
 @pytest.mark.parametrize("number, text", [(100000.55, "100000.55"), (0.1, "0.1"), (105.5, "105.5"),
-                                          (123456789012.345, "123456789012.345"), (1e-7, "1E-7")])
-def test_a_json_number_is_read_as_the_decimal_it_was_written_as(number, text):
+                                          (123456789012.345, "123456789012.345"), (1e-7, "1E-7"),
+                                          (0.30000000000000004, "0.30000000000000004")])
+def test_a_float_is_read_as_its_round_trip_text(number, text):
+    # the wire (below) has already turned any number a float would change into its text
     assert str(arguments.exact_number(number, "value")) == text
 
 
-@pytest.mark.parametrize("number", [1234567890123.4567, 0.1 + 0.2, float("nan"), float("inf")])
-def test_a_number_that_cannot_be_read_exactly_is_refused_naming_the_field(number):
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinities_are_refused_naming_the_field(number):
     with pytest.raises(InputError) as exc:
         arguments.body({"lines": [{"unit_price": number}]})
     assert list(exc.value.errors) == ["lines.0.unit_price"]
 
 
-def test_integers_stay_exact_and_deep_nesting_is_refused():
+@pytest.mark.parametrize("written, read", [
+    ('{"a": 7500.0000000000000001}', {"a": "7500.0000000000000001"}),     # a float would make it 7500.0
+    ('{"a": [1e400, 1e-400, 0.1]}', {"a": ["1e400", "1e-400", 0.1]}),      # inf and 0.0; 0.1 is exact
+    ('{"a": 123456789012345678901234567890}', {"a": 123456789012345678901234567890}),   # ints are exact
+])
+def test_the_wire_hands_on_a_number_a_float_would_change_as_its_text(written, read):
+    assert json.loads(wire.exact_numbers(written)) == read
+    assert json.loads(wire.exact_numbers(written.encode())) == read
+
+
+@pytest.mark.parametrize("written", ['{"a": 105.5, "b": "x"}', "not json", '{"a": 0.30000000000000004}'])
+def test_the_wire_passes_on_a_message_without_such_a_number_untouched(written):
+    assert wire.exact_numbers(written) is written
+
+
+def test_integers_stay_exact_and_nesting_is_limited_as_in_the_api():
     assert arguments.body({"quantity": 10 ** 30}) == {"quantity": 10 ** 30}
-    deep = {}
-    node = deep
-    for _ in range(arguments.MAX_DEPTH + 1):
-        node["x"] = {}
-        node = node["x"]
+
+    def nested(levels):   # ``levels`` objects, the innermost holding a number
+        deep = node = {}
+        for _ in range(levels - 1):
+            node["x"] = {}
+            node = node["x"]
+        node["x"] = 1
+        return deep
+
+    assert arguments.body(nested(arguments.MAX_DEPTH))   # as service.web.jsonio: containers count, not scalars
     with pytest.raises(InputError, match="nested too deeply"):
-        arguments.body(deep)
+        arguments.body(nested(arguments.MAX_DEPTH + 1))
 
 
 # ------------------------------------------------------------------ answers and refusals
@@ -233,3 +255,33 @@ def test_an_unknown_resource_is_a_protocol_error_naming_it(tables, uri):
 
     error = call(tables, calls)
     assert uri in error.error.message and error.error.code == -32602
+
+
+def test_what_the_credit_tool_needs_the_scenario_a_get_carries_and_transport_parameters(tables):
+    cells = {"hts": "8507.60.00.90", "origin": "KR", "quantity": "10", "unit_price": "100"}
+
+    async def calls(c):
+        return [await c.call_tool(*args) for args in [
+            ("credit_position", {"entry_date": "2026-10-01", "lines": [cells]}),
+            ("credit_position", {"entry_date": "2026-10-01", "lines": [cells], "project": None}),
+            ("quote_duty", {**DUTY, "scenario": {"use": "s232_batteries_2027"}}),
+            ("quote_duty", {**DUTY, "format": "csv"}),
+            ("list_scenarios", {"format": "json"})]]
+
+    results = call(tables, calls)
+    errors = [json.loads(r.content[0].text)["errors"] for r in results]
+    assert all(r.is_error for r in results)
+    assert "construction_start" in errors[0]["project"][0] and errors[1] == errors[0]
+    assert "name of a shipped scenario" in errors[2]["scenario"][0]
+    assert list(errors[3]) == ["format"] and list(errors[4]) == ["format"]
+
+
+def test_allowed_hosts_take_a_name_on_any_port_or_none():
+    hosts, origins = allowed(["tariffs.example.com", "api.example.com:8443", "x.example.com:*"])
+    assert {"127.0.0.1", "127.0.0.1:*", "localhost", "[::1]:*", "tariffs.example.com", "tariffs.example.com:*",
+            "api.example.com:8443", "x.example.com", "x.example.com:*"} <= set(hosts)
+    assert "api.example.com" not in hosts and "api.example.com:*" not in hosts
+    assert {"https://tariffs.example.com", "https://api.example.com:8443", "http://localhost:*"} <= set(origins)
+    for bad in ("https://tariffs.example.com", "tariffs.example.com/mcp", "", "a b", "x:port"):
+        with pytest.raises(ValueError):
+            allowed([bad])

@@ -22,9 +22,9 @@ def mcp_args(sub):
     mcp.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT,
                      help=f"port with --http, 1-65535 (default {DEFAULT_PORT})")
     mcp.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
-                     help="with --http, a Host header to answer besides loopback ones, as clients will send it "
-                          "(tariffs.example.com, or tariffs.example.com:* for any port); repeatable. Any other "
-                          "Host is refused with 421 (DNS-rebinding protection)")
+                     help="with --http, a host name to answer besides loopback ones, as clients will send it "
+                          "(tariffs.example.com: with any port or none; tariffs.example.com:8443: that port "
+                          "only); repeatable. Any other Host is refused with 421 (DNS-rebinding protection)")
 
 
 def mcp_command(tables, args) -> int:
@@ -33,8 +33,13 @@ def mcp_command(tables, args) -> int:
         print("tariff-stack mcp: error: --host, --port and --allowed-host need --http", file=sys.stderr)
         return 2
     # Local: the MCP SDK (about 0.6 s to import) is loaded by this command only.
-    from service.mcp.server import run_stdio, serve_http
+    from service.mcp.server import allowed, run_stdio, serve_http
 
+    try:
+        allowed(args.allowed_host)
+    except ValueError as exc:
+        print(f"tariff-stack mcp: error: --allowed-host: {exc}", file=sys.stderr)
+        return 2
     if args.http:
         print(f"tariff-stack mcp: streamable HTTP at http://{_shown_host(args.host)}:{args.port}/mcp "
               f"(tables {tables.version})", file=sys.stderr)

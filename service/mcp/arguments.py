@@ -1,12 +1,10 @@
 """A tool call's arguments as the operations read them: exact numbers, query text.
 
-The MCP SDK decodes every JSON number with a fraction into a binary ``float`` (integers stay exact ``int``); no
-transport hands over the number's text.  The API reads the same number as a ``Decimal`` from its text.  A float's
-shortest round-trip text (``repr``) is the text the caller sent whenever it has at most 15 significant digits
-(a binary double holds any 15-digit decimal exactly enough to give it back), so such a number is read from that
-text, exactly as the API would.  One with more digits may already have been changed in decoding, so it is refused,
-naming the field, with the remedy: send the amount as a string (``"1234567890123.4567"``), which every tool
-accepts wherever the API does.  ``NaN`` and infinities (the decoder lets them through) are refused too.
+The MCP SDK decodes every JSON number with a fraction into a binary ``float`` (integers stay exact ``int``).  The
+API reads the same number as a ``Decimal`` from its text.  Before the SDK, every number whose float would not give
+back the value written was turned into a string of its text (``service.mcp.wire``), so a float that arrives here
+is one whose shortest round-trip text (``repr``) is the value the caller wrote: it is read from that text, exactly
+as the API would.  ``NaN`` and infinities (the decoder lets them through) are refused.
 
 The GET operations read a query's text: a number given to one of their fields is the text it would have in a URL
 (``100000``), and ``true``/``false`` the words the API's facts take.
@@ -18,7 +16,6 @@ from decimal import Decimal
 
 from service.model.errors import InputError
 
-MAX_SIGNIFICANT_DIGITS = 15
 MAX_DEPTH = 100   # as the API's JSON bodies (service.web.jsonio)
 
 
@@ -34,7 +31,7 @@ def query(arguments: dict) -> dict:
 
 
 def _exact(node, path: str, depth: int):
-    if depth > MAX_DEPTH:
+    if isinstance(node, (dict, list)) and depth > MAX_DEPTH:
         raise InputError.field(path or "arguments", f"nested too deeply (at most {MAX_DEPTH} levels of arrays "
                                                     "and objects)")
     if isinstance(node, dict):
@@ -47,23 +44,21 @@ def _exact(node, path: str, depth: int):
 
 
 def exact_number(value: float, field: str) -> Decimal:
-    """The decimal a JSON number was written as, or an :class:`InputError` naming ``field``."""
+    """The decimal a JSON number was written as (its float's round-trip text), or an :class:`InputError` naming
+    ``field`` for ``NaN`` or an infinity."""
     if not math.isfinite(value):
         raise InputError.field(field, "must be a finite number")
-    number = Decimal(repr(value))
-    digits = len(number.normalize().as_tuple().digits)
-    if digits > MAX_SIGNIFICANT_DIGITS:
-        raise InputError.field(field, f"a JSON number of {digits} significant digits cannot be read exactly "
-                                      f"(at most {MAX_SIGNIFICANT_DIGITS}); send it as a string, "
-                                      f"such as \"{number}\"")
-    return number
+    return Decimal(repr(value))
 
 
 def _query_text(name: str, value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:   # more digits than Python writes out (4,300): no query value is that long
+            raise InputError.field(name, "must be text of at most 200 characters") from None
     if isinstance(value, float):
         return format(exact_number(value, name), "f")
     return value

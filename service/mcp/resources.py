@@ -70,7 +70,9 @@ def reader(tables):
 
 
 def document(tables, uri: str) -> dict:
-    """The document a resource URI names; an unknown one (or an unknown measure or code) is an ``MCPError``."""
+    """The document a resource URI names; an unknown one (or an unknown measure or code) is an ``MCPError``,
+    the URI cut to 200 characters in its message."""
+    shown = uri if len(uri) <= 200 else uri[:200] + "..."
     if uri in FIXED:
         return FIXED[uri][2](tables)
     for template, variable, doc in _PARSED:
@@ -79,7 +81,7 @@ def document(tables, uri: str) -> dict:
             try:
                 return doc(tables, match[variable])
             except (InputError, NotCovered) as exc:
-                raise MCPError(code=types.INVALID_PARAMS, message=f"{uri}: {exc.message}", data={"uri": uri}) \
-                    from None
-    raise MCPError(code=types.INVALID_PARAMS, message=f"no resource {uri}; the resources: {', '.join(FIXED)} "
-                                                      f"and {', '.join(TEMPLATES)}", data={"uri": uri})
+                raise MCPError(code=types.INVALID_PARAMS, message=f"{shown}: {exc.message}",
+                               data={"uri": shown}) from None
+    raise MCPError(code=types.INVALID_PARAMS, message=f"no resource {shown}; the resources: {', '.join(FIXED)} "
+                                                      f"and {', '.join(TEMPLATES)}", data={"uri": shown})

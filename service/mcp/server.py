@@ -8,9 +8,13 @@ A tool's answer is the API's JSON document for the same request, stamped as the 
 ``structuredContent`` and as the JSON text, money as decimal strings.  A refusal is a tool error
 (``isError``) whose text is the API's error envelope: the 400's field messages, the 404's hint, the 413 of a batch
 over its limit.  An unexpected failure is logged (to stderr) and answered with the 500 envelope, never with
-its internals.  The operations run one at a time in a worker thread, so the event loop keeps serving.
+its internals.  The operations run in worker threads, so the event loop keeps serving.
 """
 from __future__ import annotations
+
+import io
+import re
+import sys
 
 import anyio
 import anyio.to_thread
@@ -22,9 +26,10 @@ from mcp.server.transport_security import TransportSecuritySettings
 from service.operations.errors import envelope
 from service.operations.schemas import MAX_BODY_BYTES
 from service.version import __version__
-from service.mcp import resources
+from service.mcp import resources, wire
 from service.mcp.answers import answer, stamp, tool_result
 from service.mcp.tools import BY_NAME, TOOLS
+from service.mcp.wire import ExactLines
 
 NAME = "tariff-stack"
 HTTP_PATH = "/mcp"
@@ -63,30 +68,52 @@ def build(tables) -> Server:
                   get_tool_input_schema=schemas.get)
 
 
-_LIMITER = anyio.CapacityLimiter(1)   # the engine's caches are shared: one operation at a time
+# Operations run in worker threads so the event loop keeps serving; four at a time, as a gunicorn worker of the
+# API runs four threads over the same engine and caches.
+_LIMITER = anyio.CapacityLimiter(4)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+HOST_NAME = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\d{1,5}|\*))?")
 
 
 async def serve_stdio(tables) -> None:
-    """Serve one assistant over stdin/stdout until it closes them."""
+    """Serve one assistant over stdin/stdout until it closes them; each line read through
+    :class:`~service.mcp.wire.ExactLines` (numbers kept exact)."""
     server = build(tables)
-    async with stdio_server() as (read_stream, write_stream):
+    stdin = ExactLines(anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")))
+    async with stdio_server(stdin=stdin) as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
+def allowed(hosts: list[str]) -> tuple[list[str], list[str]]:
+    """The ``Host`` values and origins answered: loopback names and ``hosts`` (``name``, ``name:port``,
+    ``name:*``), a name alone or with ``:*`` on any port or none (a TLS proxy sends no port).  A value that is
+    not a host name (``https://x``, ``x/mcp``) is a ``ValueError`` naming it."""
+    out = []
+    for given in [*LOOPBACK_HOSTS, *hosts]:
+        match = HOST_NAME.fullmatch(given)
+        if not match:
+            raise ValueError(f"{given!r} is not a host name (tariffs.example.com, tariffs.example.com:8443 or "
+                             "tariffs.example.com:* for any port; no scheme, no path)")
+        name, port = match.groups()
+        out += [name, f"{name}:*"] if port in (None, "*") else [given]
+    hosts_allowed = list(dict.fromkeys(out))
+    return hosts_allowed, [f"{scheme}://{h}" for h in hosts_allowed for scheme in ("http", "https")]
+
+
 def http_app(tables, host: str, allowed_hosts: list[str]):
-    """The streamable-HTTP ASGI app at :data:`HTTP_PATH`: stateless, JSON answers (the tools need no session).
+    """The streamable-HTTP ASGI app at :data:`HTTP_PATH`: stateless, JSON answers (the tools need no session),
+    each POST body read through :func:`service.mcp.wire.http_app` (numbers kept exact; GET and DELETE 405).
 
     DNS-rebinding protection is on: only a ``Host`` naming this machine (loopback) or one of ``allowed_hosts``
-    (``tariffs.example.com``, ``tariffs.example.com:*``) is answered; their ``https://`` and ``http://``
-    origins are allowed too.
+    is answered (421 otherwise), and only their ``http(s)://`` origins (403 otherwise).
     """
-    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *allowed_hosts]
-    origins = [f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")]
+    hosts, origins = allowed(allowed_hosts)
     security = TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
                                          allowed_origins=origins)
-    return build(tables).streamable_http_app(streamable_http_path=HTTP_PATH, host=host, stateless_http=True,
-                                             json_response=True, transport_security=security,
-                                             max_request_body_size=MAX_BODY_BYTES)
+    app = build(tables).streamable_http_app(streamable_http_path=HTTP_PATH, host=host, stateless_http=True,
+                                            json_response=True, transport_security=security,
+                                            max_request_body_size=MAX_BODY_BYTES)
+    return wire.http_app(app, HTTP_PATH, MAX_BODY_BYTES)
 
 
 def serve_http(tables, host: str, port: int, allowed_hosts: list[str]) -> None:

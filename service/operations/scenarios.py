@@ -11,6 +11,9 @@ from service.engine.scenario.apply import scenario_of
 
 def scenario_param(tables, name: str | None, fmt: str = "json"):
     """``scenario=NAME`` of a GET (shipped scenarios only), or None."""
+    if name is not None and not isinstance(name, str):
+        raise InputError.field("scenario", "must be the name of a shipped scenario (GET /v1/scenarios); a scenario "
+                                           "of your own goes in the body of a POST operation")
     return _json_only(scenario_of(tables, name) if name else None, fmt)
 
 

@@ -1,4 +1,4 @@
-"""Marshmallow schemas at the HTTP boundary.
+"""Marshmallow schemas at the boundary of the operations (the HTTP API and the MCP tools).
 
 They check the *shape* of a request: which parameters exist, their types and
 lengths, the format names, the batch size.  The domain (``line_input``)
@@ -24,6 +24,7 @@ from service.render.spreadsheet import FORMATS
 
 MAX_TEXT = 200
 MAX_BATCH_LINES = 10_000
+MAX_AUDIT_LINES = 10_000
 MAX_BODY_BYTES = 8 * 1024 * 1024   # a request body (the API) or a tool call's message (the MCP server over HTTP)
 
 
@@ -87,7 +88,7 @@ class BatchBody(_Schema):
         unknown = RAISE
 
     # Each line is checked on its own, so a bad line fails alone.  The upper
-    # limit (MAX_BATCH_LINES) is a 413, checked by the web layer first.
+    # limit (MAX_BATCH_LINES) is a 413, checked by the transport first (web/jsonio.py, mcp/answers.py).
     lines = fields.List(fields.Raw(), required=True,
                         validate=validate.Length(min=1, error="must hold at least one line"),
                         error_messages={"invalid": "must be a list of lines", "required": "missing required field",
@@ -136,7 +137,7 @@ class AuditBody(_Schema):
     class Meta:
         unknown = RAISE
 
-    # The upper limit (MAX_AUDIT_LINES) is a 413, checked by the web layer first.
+    # The upper limit (MAX_AUDIT_LINES) is a 413, checked by the transport first, as a batch's.
     lines = fields.List(fields.Raw(), required=True,
                         validate=validate.Length(min=1, error="must hold at least one line as filed"),
                         error_messages={"invalid": "must be a list of lines as filed",
@@ -145,5 +146,3 @@ class AuditBody(_Schema):
     interest_to = _text(allow_none=True)
     importer_type = _text(allow_none=True)
 
-
-MAX_AUDIT_LINES = 10_000

@@ -18,7 +18,8 @@ from service.model.errors import InputError
 from service.web.errors import ApiError, envelope
 from service.web.formats import chosen_format, respond, split_suffix
 from service.web.tabular import SUFFIXES
-from service.web.jsonio import _encode, _reject_constant, read_json
+from service.render.json_text import encode as _encode
+from service.web.jsonio import _reject_constant, read_json
 
 
 def read(app, raw, content_type="application/json"):

@@ -12,7 +12,8 @@ from mcp.shared.uri_template import UriTemplate
 
 from service.model.errors import InputError, NotCovered
 from service.operations import bills, reference
-from service.mcp.answers import dumps, stamp
+from service.render import json_text
+from service.mcp.answers import stamp
 
 SCHEME = "tariff-stack://"
 JSON = "application/json"
@@ -64,7 +65,7 @@ def reader(tables):
     """``resources/read``: the document of a resource, stamped as the API stamps it."""
     async def read_resource(ctx, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
-        text = dumps(stamp(tables, document(tables, uri)))
+        text = json_text.encode(stamp(tables, document(tables, uri))).decode("utf-8")
         return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=JSON, text=text)])
     return read_resource
 

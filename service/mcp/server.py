@@ -27,7 +27,7 @@ from service.operations.errors import envelope
 from service.operations.schemas import MAX_BODY_BYTES
 from service.version import __version__
 from service.mcp import resources, wire
-from service.mcp.answers import answer, stamp, tool_result
+from service.mcp.answers import answer, refused
 from service.mcp.tools import BY_NAME, TOOLS
 from service.mcp.wire import ExactLines
 
@@ -56,8 +56,8 @@ def build(tables) -> Server:
     async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = BY_NAME.get(params.name)
         if tool is None:
-            return tool_result(stamp(tables, envelope(tables.version, 404, "unknown_tool", f"no tool {params.name!r}; "
-                                                      f"the tools: {', '.join(BY_NAME)}"), warn=False), error=True)
+            return refused(tables, envelope(tables.version, 404, "unknown_tool",
+                                            f"no tool {params.name!r}; the tools: {', '.join(BY_NAME)}"))
         return await anyio.to_thread.run_sync(answer, tables, tool, params.arguments or {}, limiter=_LIMITER)
 
     return Server(NAME, version=__version__, instructions=INSTRUCTIONS,

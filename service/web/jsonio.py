@@ -12,11 +12,11 @@ import json
 import re
 from decimal import Decimal
 
-import orjson
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 
 from service.operations.errors import lines_over_limit
+from service.render import json_text
 from service.web.errors import ApiError
 
 
@@ -24,42 +24,23 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _default(o):
-    if isinstance(o, Decimal):
-        return format(o, "f")
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
-def _encode(obj) -> bytes:
-    try:
-        return orjson.dumps(obj, default=_default)
-    except orjson.JSONEncodeError:
-        # e.g. a lone surrogate in echoed text: the standard library escapes it
-        return json.dumps(obj, default=_default, ensure_ascii=True).encode("ascii")
-
-
 class JSONProvider(DefaultJSONProvider):
-    """Encode responses with orjson: field order kept, ``Decimal`` as a decimal string.
-
-    orjson because encoding dominates a large batch response (the
-    ``batch_10000_seconds`` goal in ``bench/REPORT.md``); text orjson refuses,
-    such as a lone surrogate echoed back, falls back to the standard library
-    with ASCII escapes.
-    """
+    """Encode responses as the service writes JSON (``service.render.json_text``: orjson, field order kept,
+    ``Decimal`` as a decimal string)."""
 
     sort_keys = False
     ensure_ascii = False
 
     @staticmethod
     def default(o):
-        return _default(o)
+        return json_text.default(o)
 
     def dumps(self, obj, **kwargs):
-        return _encode(obj).decode("utf-8")
+        return json_text.encode(obj).decode("utf-8")
 
     def response(self, *args, **kwargs):
         obj = args[0] if len(args) == 1 else (args or kwargs)
-        return self._app.response_class(_encode(obj), mimetype=self.mimetype)
+        return self._app.response_class(json_text.encode(obj), mimetype=self.mimetype)
 
 
 MAX_DEPTH = 100  # arrays and objects nested deeper than this are refused (the API's documents use < 10)
